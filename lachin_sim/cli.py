@@ -1,0 +1,165 @@
+"""Command line: a thin layer over the Python API.
+
+    lachin-sim run CONFIG [--out DIR] [--seed N] [--set path=value ...] [--no-plots]
+    lachin-sim validate CONFIG [--set path=value ...]
+    lachin-sim plot RESULT_DIR
+
+Exit codes: 0 success; 2 a config, override or path the user can fix (one clear message, no
+traceback, nothing written); 1 a run that failed for another reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import ConfigError
+
+EXIT_USAGE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="lachin-sim",
+        description="Simulate humanitarian supply to a population behind a single road.",
+    )
+    parser.add_argument("--version", action="version", version=f"lachin-sim {__version__}")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run one scenario; write tables and plots")
+    run.add_argument("config", help="scenario TOML file")
+    run.add_argument("--out", help="result folder (default: results/<scenario name>)")
+    run.add_argument("--seed", type=int, help="random seed (default: the config's seed)")
+    _add_set(run)
+    run.add_argument("--no-plots", action="store_true", help="write tables only")
+    run.set_defaults(handler=_run)
+
+    validate = sub.add_parser("validate", help="check a config without running it")
+    validate.add_argument("config", help="scenario TOML file")
+    _add_set(validate)
+    validate.set_defaults(handler=_validate)
+
+    plot = sub.add_parser("plot", help="redraw the plots of a saved result folder")
+    plot.add_argument("result_dir", help="folder written by 'lachin-sim run'")
+    plot.set_defaults(handler=_plot)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a config field by dotted path, e.g. regimes.checkpoint.denial_probability=0.3",
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .config import load_scenario
+    from .simulation import simulate
+
+    scenario = load_scenario(args.config, overrides=args.set)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    result = simulate(scenario, seed=args.seed)
+    result.save(out, plots=not args.no_plots)
+    print(format_summary(result))
+    print(f"\nWrote {out}/: " + ", ".join(sorted(p.name for p in out.iterdir())))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .config import load_scenario
+
+    s = load_scenario(args.config, overrides=args.set)
+    print(
+        f"OK: {args.config} is a valid scenario '{s.name}': {s.start} to {s.end} (exclusive), "
+        f"{s.population.initial:,} people, commodities {', '.join(s.commodities)}, "
+        f"corridors {', '.join(s.corridors)}, {len(s.convoys)} convoy sources"
+    )
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from .plotting import save_standard_plots
+    from .results import load_result
+
+    result = load_result(args.result_dir)
+    for path in save_standard_plots(result, args.result_dir):
+        print(f"Wrote {path}")
+    return 0
+
+
+def format_summary(result) -> str:
+    """A short plain-text summary: shortages per commodity, trucks per operator."""
+    s, summary = result.scenario, result.summary
+    last = s.end.fromordinal(s.end.toordinal() - 1)
+    lines = [
+        f"{s.name} (seed {result.seed}): {s.start} to {last}, "
+        f"{s.population.initial:,} people at the start",
+        "",
+        f"{'commodity':<13}{'first short':>24}{'days short':>12}{'need met':>10}{'worst day':>11}",
+    ]
+    for c in s.commodities:
+        key = f"days_to_first_shortage:{c}"
+        if key not in summary:
+            continue
+        first = summary[key]
+        when = "never" if math.isnan(first) else f"day {first:.0f} ({_date(s, first)})"
+        lines.append(
+            f"{c:<13}{when:>24}{summary[f'shortage_days:{c}']:>12.0f}"
+            f"{summary[f'share_met:{c}']:>10.1%}{summary[f'min_share_met:{c}']:>11.1%}"
+        )
+    lines += ["", f"{'operator':<21}{'sent':>7}{'delivered':>10}{'denied':>8}{'confisc.':>9}"
+                  f"{'pending':>8}{'withheld':>9}{'tonnes':>10}"]  # fmt: skip
+    operators = sorted({src.operator for src in s.convoys.values()})
+    for op in operators:
+        v = {k: summary[f"{k}:{op}"] for k in ("trucks_sent", "trucks_delivered", "trucks_denied",
+                                               "trucks_confiscated", "trucks_pending",
+                                               "trucks_withheld", "delivered_t")}  # fmt: skip
+        lines.append(
+            f"{op:<21}{v['trucks_sent']:>7.0f}{v['trucks_delivered']:>10.0f}{v['trucks_denied']:>8.0f}"
+            f"{v['trucks_confiscated']:>9.0f}{v['trucks_pending']:>8.0f}{v['trucks_withheld']:>9.0f}"
+            f"{v['delivered_t']:>10.0f}"
+        )
+    lines.append("(withheld: trucks not sent because the corridor was closed to their operator)")
+    return "\n".join(lines)
+
+
+def _date(s, day: float) -> str:
+    return (s.start.fromordinal(s.start.toordinal() + int(day))).isoformat()
+
+
+# Sub-commands defined by other modules (sweeps, scenario comparison) register here.
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

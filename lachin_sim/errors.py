@@ -1,0 +1,34 @@
+"""Errors a user can fix: each names the file, the dotted field, the bad value and what is allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad field: where it is (dotted path), what it holds, what is wrong or allowed."""
+
+    path: str
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path or "(file)"
+        if self.value is None:
+            return f"{where}: {self.message}"
+        return f"{where} = {self.value!r}: {self.message}"
+
+
+class ConfigError(ValueError):
+    """A config (or override, or sweep design) that cannot be run as written."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        count = len(self.problems)
+        head = f"{self.source}: {count} problem{'s' if count != 1 else ''} in the config"
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])

@@ -1,0 +1,127 @@
+"""Pure functions computed from result tables: shortage episodes, severity, headline metrics.
+
+A commodity is *short* in a tick when less than its full need was consumed (share met < 1),
+whether because the stock ran out or because rationing held consumption back. Consecutive short
+ticks form an *episode*; its severity is the first band (ordered by ``min_share_met``, highest
+first) whose minimum the episode's worst share met reaches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import Scenario
+
+SHORT_TOLERANCE = 1e-9  # share met below 1 - this counts as short (float noise is not a shortage)
+
+SHORTAGE_COLUMNS = [
+    "commodity", "start", "end", "days", "worst_share_met", "mean_share_met", "unmet",
+    "severity", "ongoing",
+]  # fmt: skip
+
+
+def share_met(stocks: pd.DataFrame) -> pd.Series:
+    """Consumed / need per row; 1 where nothing was needed."""
+    need = stocks["need"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(need > 0, stocks["consumed"].to_numpy() / need, 1.0)
+    return pd.Series(share, index=stocks.index, name="share_met")
+
+
+def severity_of(worst_share: float, bands: list) -> str:
+    """Name of the first band (highest minimum first) that ``worst_share`` reaches."""
+    for band in sorted(bands, key=lambda b: b.min_share_met, reverse=True):
+        if worst_share >= band.min_share_met:
+            return band.name
+    return bands[-1].name
+
+
+def by_commodity(stocks: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """(commodity, row positions in date order) for each commodity, in order of appearance."""
+    names = stocks["commodity"].to_numpy()
+    order = np.argsort(stocks["date"].to_numpy(), kind="stable")
+    return [(str(n), order[names[order] == n]) for n in pd.unique(names)]
+
+
+def shortage_episodes(stocks: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """One row per run of consecutive short ticks per commodity.
+
+    ``start`` is the first short tick, ``end`` the first tick after the episode (exclusive,
+    or the scenario end), ``days`` its length in days, ``unmet`` the total unmet need over it.
+    """
+    rows = []
+    step = np.timedelta64(int(scenario.tick_days * 86400e9), "ns")
+    all_share, all_unmet = stocks["share_met"].to_numpy(), stocks["unmet"].to_numpy()
+    all_dates = stocks["date"].to_numpy()
+    for commodity, pos in by_commodity(stocks):
+        share = all_share[pos]
+        short = share < 1 - SHORT_TOLERANCE
+        if not short.any():
+            continue
+        edges = np.diff(np.concatenate([[0], short.astype(np.int8), [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        dates, unmet = all_dates[pos], all_unmet[pos]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            worst = float(share[a:b].min())
+            rows.append((
+                commodity, dates[a], dates[b - 1] + step, (b - a) * scenario.tick_days, worst,
+                float(share[a:b].mean()), float(unmet[a:b].sum()),
+                severity_of(worst, scenario.severity_bands), b == len(share),
+            ))  # fmt: skip
+    out = pd.DataFrame(rows, columns=SHORTAGE_COLUMNS)
+    return out.astype({"start": "datetime64[ns]", "end": "datetime64[ns]", "days": float,
+                       "ongoing": bool})  # fmt: skip
+
+
+def summarize(
+    stocks: pd.DataFrame,
+    convoys: pd.DataFrame,
+    scenario: Scenario,
+    withheld: dict[str, int] | None = None,
+) -> pd.Series:
+    """Headline metrics, one value each, named ``metric:commodity`` or ``metric:operator``.
+
+    Per commodity with a need: days_to_first_shortage (days from the start to the first short
+    tick; NaN if never short), shortage_days, share_met (total consumed / total need),
+    min_share_met, unmet (commodity unit), final_days_of_supply, and kcal_per_person_day (mean
+    over the run, where the commodity has an energy density).
+    Per operator: trucks_sent, trucks_delivered, trucks_denied, trucks_confiscated,
+    trucks_pending, trucks_withheld (never sent: the corridor was closed to them), delivered_t.
+    """
+    out: dict[str, float] = {}
+    start = np.datetime64(scenario.start, "ns")
+    day = np.timedelta64(86400, "s")
+    cols = {c: stocks[c].to_numpy() for c in ("date", "share_met", "need", "consumed", "unmet",
+                                               "days_of_supply")}  # fmt: skip
+    kcal = stocks["kcal_per_person_day"].to_numpy() if "kcal_per_person_day" in stocks else None
+    for commodity, pos in by_commodity(stocks):
+        need = cols["need"][pos]
+        if not need.any():
+            continue  # nothing needed (e.g. other goods): no shortage metrics
+        share = cols["share_met"][pos]
+        short = share < 1 - SHORT_TOLERANCE
+        first = (cols["date"][pos][short.argmax()] - start) / day if short.any() else np.nan
+        out[f"days_to_first_shortage:{commodity}"] = float(first)
+        out[f"shortage_days:{commodity}"] = float(short.sum() * scenario.tick_days)
+        out[f"share_met:{commodity}"] = float(cols["consumed"][pos].sum() / need.sum())
+        out[f"min_share_met:{commodity}"] = float(share.min())
+        out[f"unmet:{commodity}"] = float(cols["unmet"][pos].sum())
+        out[f"final_days_of_supply:{commodity}"] = float(cols["days_of_supply"][pos][-1])
+        if kcal is not None and not np.isnan(kcal[pos]).all():
+            out[f"kcal_per_person_day:{commodity}"] = float(np.nanmean(kcal[pos]))
+    withheld_by_operator: dict[str, float] = {}
+    for source, count in (withheld or {}).items():
+        op = scenario.convoys[source].operator
+        withheld_by_operator[op] = withheld_by_operator.get(op, 0) + count
+    operator = convoys["operator"].to_numpy()
+    outcome = convoys["outcome"].to_numpy()
+    payload = convoys["payload_t"].to_numpy(dtype=float)
+    for op in sorted({s.operator for s in scenario.convoys.values()}):
+        mine = operator == op
+        out[f"trucks_sent:{op}"] = float(mine.sum())
+        for name in ("delivered", "denied", "confiscated", "pending"):
+            out[f"trucks_{name}:{op}"] = float((mine & (outcome == name)).sum())
+        out[f"trucks_withheld:{op}"] = float(withheld_by_operator.get(op, 0))
+        out[f"delivered_t:{op}"] = float(payload[mine & (outcome == "delivered")].sum())
+    return pd.Series(out, name="value", dtype=float)

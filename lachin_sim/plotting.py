@@ -1,0 +1,199 @@
+"""Plots a reader understands without the code. Each function returns a matplotlib Figure.
+
+No pyplot global state: figures are built with ``matplotlib.figure.Figure`` and saved with
+``fig.savefig``. This module is imported only when plotting is asked for, so the CLI and the
+simulator start without matplotlib.
+
+>>> import lachin_sim as ls
+>>> result = ls.simulate(ls.load_scenario("configs/blockade_2023.toml"))
+>>> fig = ls.plot.depletion(result)
+>>> fig.savefig("/tmp/depletion.png")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)  # headless by default; an interactive user may choose another
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+REGIME_COLOURS = {
+    "open": "#e8f5e9",
+    "roadblock": "#fff3cd",
+    "checkpoint": "#ffe0b2",
+    "closed": "#f8d7da",
+}
+SEVERITY_COLOURS = {"stress": "#f4c542", "severe": "#e8743b", "extreme": "#a4161a"}
+FALLBACK = ["#d0d7e1", "#e3d5ff", "#d5f0f0", "#f0e0d0", "#e0e0e0"]
+DAYS_OF_SUPPLY_CAP = 120  # days; the depletion axis stops here so short stocks stay readable
+
+
+def _regime_colour(name: str, others: dict[str, str]) -> str:
+    if name in REGIME_COLOURS:
+        return REGIME_COLOURS[name]
+    return others.setdefault(name, FALLBACK[len(others) % len(FALLBACK)])
+
+
+def _needed(result) -> list[str]:
+    """Commodities with a need (others, like 'other_goods', have nothing to fall short of)."""
+    need = result.stocks.groupby("commodity", sort=False)["need"].sum()
+    return [c for c in need.index if need[c] > 0]
+
+
+def _shade_regimes(ax, regimes: pd.DataFrame, corridor: str, others: dict) -> None:
+    for row in regimes[regimes["corridor"] == corridor].itertuples():
+        ax.axvspan(row.start, row.end, color=_regime_colour(row.regime, others), zorder=0, lw=0)
+
+
+def _key_dates(result) -> list[tuple[pd.Timestamp, str]]:
+    """Regime changes on the main corridor and the config's own key dates."""
+    s = result.scenario
+    main = next(iter(s.corridors))
+    marks = [(pd.Timestamp(e.start), e.regime) for e in s.corridors[main].timeline[1:]]
+    marks.extend((pd.Timestamp(k.date), k.label) for k in s.key_dates)
+    return sorted(marks, key=lambda m: m[0])
+
+
+def _mark_dates(ax, marks, label: bool) -> None:
+    for date, text in marks:
+        ax.axvline(date, color="0.35", lw=0.7, ls=":", zorder=1)
+        if label:
+            ax.annotate(text, (date, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -3),
+                        textcoords="offset points", rotation=90, fontsize=7, va="top",
+                        ha="left", color="0.2")  # fmt: skip
+
+
+def _link_strip(ax, result) -> None:
+    """One lane per energy link: red where cut, orange where reduced."""
+    s = result.scenario
+    names = list(s.links)
+    end = pd.Timestamp(s.end)
+    for lane, name in enumerate(names):
+        for o in s.links[name].outages:
+            t0 = pd.Timestamp(o.start)
+            t1 = pd.Timestamp(o.end) if o.end is not None else end
+            colour = "#c62828" if o.capacity_factor == 0 else "#ef9a3a"
+            ax.axvspan(t0, t1, ymin=1 - (lane + 0.85) / len(names), ymax=1 - (lane + 0.15) / len(names),
+                       color=colour, lw=0)  # fmt: skip
+    ax.set_yticks([(len(names) - lane - 0.5) / len(names) for lane in range(len(names))], names)
+    ax.set_ylim(0, 1)
+    ax.tick_params(axis="y", length=0, labelsize=8)
+    ax.set_facecolor("#eef4ea")
+    ax.legend(handles=[Patch(color="#c62828", label="cut"), Patch(color="#ef9a3a", label="reduced"),
+                       Patch(color="#eef4ea", label="flowing")],
+              loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)  # fmt: skip
+
+
+def _date_axis(ax) -> None:
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _regime_legend(regimes: pd.DataFrame, corridor: str, others: dict) -> list[Patch]:
+    names = list(dict.fromkeys(regimes.loc[regimes["corridor"] == corridor, "regime"]))
+    return [Patch(color=_regime_colour(n, others), label=f"regime: {n}") for n in names]
+
+
+def depletion(result, max_days: float = DAYS_OF_SUPPLY_CAP) -> Figure:
+    """Days of supply of each storable commodity (top), share of need met (middle) and the
+    state of the energy links (bottom), with the main corridor's regimes shaded and regime
+    changes and key dates marked."""
+    stocks, s = result.stocks, result.scenario
+    commodities = _needed(result)
+    main = next(iter(s.corridors))
+    others: dict[str, str] = {}
+    has_links = bool(s.links)
+    fig = Figure(figsize=(11, 8.5 if has_links else 7.5), layout="constrained")
+    ratios = [3, 2, 0.25 + 0.22 * len(s.links)] if has_links else [3, 2]
+    axes = fig.subplots(len(ratios), 1, sharex=True, height_ratios=ratios)
+    ax_dos, ax_met = axes[0], axes[1]
+    marks = _key_dates(result)
+    colours = {c: f"C{i}" for i, c in enumerate(commodities)}
+    for c in commodities:
+        df = stocks[stocks["commodity"] == c]
+        if s.commodities[c].storage_capacity != 0:
+            unit = s.commodities[c].unit
+            ax_dos.plot(df["date"], df["days_of_supply"].clip(upper=max_days), color=colours[c],
+                        lw=1.6, label=f"{c} (stock in {unit})")  # fmt: skip
+        met = df["share_met"].rolling(7, min_periods=1).mean() * 100
+        ax_met.plot(df["date"], met, color=colours[c], lw=1.3, label=c)
+    for ax in (ax_dos, ax_met):
+        _shade_regimes(ax, result.regimes, main, others)
+        _mark_dates(ax, marks, label=ax is ax_dos)
+        ax.grid(True, axis="y", lw=0.4, alpha=0.6)
+    ax_dos.set_ylim(0, max_days * 1.05)
+    ax_dos.set_ylabel(
+        f"days of supply at full need\n(stock / daily need; axis capped at {max_days:g})"
+    )
+    ax_met.set_ylim(0, 105)
+    ax_met.set_ylabel("share of need met, %\n(7-day mean)")
+    ax_met.axhline(100, color="0.3", lw=0.6)
+    handles, _ = ax_dos.get_legend_handles_labels()
+    handles += _regime_legend(result.regimes, main, others)
+    ax_dos.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
+                  frameon=False)  # fmt: skip
+    ax_met.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
+    if has_links:
+        _link_strip(axes[2], result)
+        axes[2].set_ylabel("energy\nlinks", fontsize=8)
+    _date_axis(axes[-1])
+    axes[-1].set_xlabel("date")
+    axes[-1].set_xlim(pd.Timestamp(s.start), pd.Timestamp(s.end))
+    fig.suptitle(f"{s.name}: stock depletion ({s.population.initial:,} people at the start; "
+                 f"seed {result.seed})\nshaded: regime on the {main} corridor; dotted lines: "
+                 "regime changes and key dates", fontsize=10)  # fmt: skip
+    return fig
+
+
+def shortage_timeline(result) -> Figure:
+    """One lane per commodity; each shortage episode a bar coloured by severity band."""
+    s, episodes = result.scenario, result.shortages
+    commodities = _needed(result)
+    bands = sorted(s.severity_bands, key=lambda b: b.min_share_met, reverse=True)
+    colours = {b.name: SEVERITY_COLOURS.get(b.name, FALLBACK[i % len(FALLBACK)])
+               for i, b in enumerate(bands)}  # fmt: skip
+    fig = Figure(figsize=(11, 0.6 * len(commodities) + 2.2), layout="constrained")
+    ax = fig.subplots()
+    start, end = pd.Timestamp(s.start), pd.Timestamp(s.end)
+    for lane, c in enumerate(commodities):
+        mine = episodes[episodes["commodity"] == c]
+        spans = [(mdates.date2num(r.start), mdates.date2num(r.end) - mdates.date2num(r.start))
+                 for r in mine.itertuples()]  # fmt: skip
+        ax.broken_barh(spans, (lane - 0.35, 0.7),
+                       facecolors=[colours[v] for v in mine["severity"]], edgecolor="none")  # fmt: skip
+        if not spans:
+            ax.text(start + (end - start) / 2, lane, "no shortage", ha="center", va="center",
+                    fontsize=8, color="0.4")  # fmt: skip
+    ax.set_yticks(range(len(commodities)), commodities)
+    ax.set_ylim(len(commodities) - 0.5, -0.5)
+    ax.set_xlim(start, end)
+    _date_axis(ax)
+    ax.grid(True, axis="x", lw=0.4, alpha=0.6)
+    ax.set_xlabel("date")
+    labels = []
+    for i, b in enumerate(bands):
+        upper = "100 %" if i == 0 else f"{bands[i - 1].min_share_met:.0%}"
+        labels.append(Patch(color=colours[b.name],
+                            label=f"{b.name}: worst share of need met {b.min_share_met:.0%} to <{upper}"))  # fmt: skip
+    ax.legend(handles=labels, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(bands),
+              fontsize=8, frameon=False)  # fmt: skip
+    fig.suptitle(f"{s.name}: shortage episodes (seed {result.seed})\n"
+                 "a bar covers every day on which less than the full need was met", fontsize=10)  # fmt: skip
+    return fig
+
+
+def save_standard_plots(result, folder: str | Path, dpi: int = 130) -> list[Path]:
+    """Write depletion.png and shortage_timeline.png into ``folder``; returns their paths."""
+    folder = Path(folder)
+    paths = []
+    for name, build in (("depletion", depletion), ("shortage_timeline", shortage_timeline)):
+        path = folder / f"{name}.png"
+        build(result).savefig(path, dpi=dpi)
+        paths.append(path)
+    return paths

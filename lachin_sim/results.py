@@ -1,0 +1,118 @@
+"""The result of one run: tidy tables, headline metrics, provenance; saved and loaded as a folder.
+
+A saved result folder holds one CSV per table (and Parquet when pyarrow is installed),
+``summary.csv``, ``config.json`` (the resolved scenario), ``metadata.json`` (package version,
+seed, config hash) and, when asked, the two standard plots. Writing goes to a temporary folder
+that replaces the target only when complete, so a failure never leaves half a result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Scenario
+
+TABLES = ("stocks", "convoys", "regimes", "energy", "shortages")
+DATE_COLUMNS = {
+    "stocks": ["date"],
+    "convoys": [
+        "departed",
+        "reached_checkpoint",
+        "inspection_start",
+        "inspected",
+        "cleared",
+        "arrived",
+    ],
+    "regimes": ["start", "end"],
+    "energy": ["date"],
+    "shortages": ["start", "end"],
+}
+
+
+@dataclass
+class Result:
+    """Everything one run produced. Tables are pandas DataFrames; ``summary`` is a Series."""
+
+    scenario: Scenario
+    seed: int
+    stocks: pd.DataFrame  # one row per (date, commodity)
+    convoys: pd.DataFrame  # one row per truck
+    regimes: pd.DataFrame  # one row per (corridor, regime interval)
+    energy: pd.DataFrame  # one row per (date, link / plant / generator)
+    shortages: pd.DataFrame  # one row per shortage episode
+    summary: pd.Series  # headline metrics, see metrics.summarize
+    metadata: dict = field(default_factory=dict)
+
+    def save(self, directory: str | os.PathLike, plots: bool = False) -> Path:
+        """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs."""
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            self._write(tmp, plots)
+            replace_dir(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    def _write(self, folder: Path, plots: bool) -> None:
+        for name in TABLES:
+            table: pd.DataFrame = getattr(self, name)
+            table.to_csv(folder / f"{name}.csv", index=False)
+            if _has_pyarrow():
+                table.to_parquet(folder / f"{name}.parquet", index=False)
+        self.summary.rename_axis("metric").to_csv(folder / "summary.csv")
+        (folder / "config.json").write_text(json.dumps(self.scenario.to_dict(), indent=2) + "\n")
+        (folder / "metadata.json").write_text(json.dumps(self.metadata, indent=2) + "\n")
+        if plots:
+            from .plotting import save_standard_plots
+
+            save_standard_plots(self, folder)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> Result:
+        """Read a folder written by :meth:`save`."""
+        folder = Path(directory)
+        if not (folder / "metadata.json").exists():
+            raise FileNotFoundError(f"{folder}: not a lachin-sim result folder (no metadata.json)")
+        tables = {
+            name: pd.read_csv(folder / f"{name}.csv", parse_dates=DATE_COLUMNS[name])
+            for name in TABLES
+        }
+        summary = pd.read_csv(folder / "summary.csv", index_col="metric")["value"].astype(float)
+        scenario = Scenario.model_validate(json.loads((folder / "config.json").read_text()))
+        metadata = json.loads((folder / "metadata.json").read_text())
+        return cls(scenario=scenario, seed=int(metadata["seed"]), summary=summary,
+                   metadata=metadata, **tables)  # fmt: skip
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put folder ``new`` at ``target``, replacing any old folder there with two renames."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def load_result(directory: str | os.PathLike) -> Result:
+    """Read a result folder written by :meth:`Result.save`."""
+    return Result.load(directory)
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True

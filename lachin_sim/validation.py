@@ -1,0 +1,348 @@
+"""Turning a raw config dict into a :class:`~lachin_sim.config.Scenario`, or a clear refusal.
+
+Two passes: pydantic checks types, ranges and unknown fields; :func:`cross_checks` then checks
+what spans fields: names that must exist (regimes, operators, commodities, corridors), dates
+inside the scenario, cargo shares summing to 1.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import typing
+
+from pydantic import BaseModel, ValidationError
+
+from .config import Scenario, set_dotted
+from .errors import ConfigError, Problem
+
+SHARE_TOLERANCE = 1e-6  # cargo shares may miss 1 by this much (rounding in hand-written configs)
+
+
+def validate_scenario(
+    raw: dict,
+    source: str = "<config>",
+    overrides: list[str] | dict[str, object] | None = None,
+) -> Scenario:
+    """Validate a raw dict (after applying overrides); raise ConfigError listing every problem."""
+    from .config import parse_override
+
+    raw = copy.deepcopy(raw)
+    if overrides:
+        items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides)
+        for path, value in items:
+            set_dotted(raw, path, value)
+        source = f"{source} (with overrides)"
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(source, [_problem(err) for err in exc.errors()]) from None
+    problems = cross_checks(scenario)
+    if problems:
+        raise ConfigError(source, problems)
+    return scenario
+
+
+def _problem(err: dict) -> Problem:
+    loc = [str(part) for part in err["loc"] if not _is_union_tag(part)]
+    path = ".".join(loc)
+    if err["type"] == "extra_forbidden":
+        allowed = _fields_at(err["loc"][:-1])
+        hint = f"; allowed fields here: {', '.join(allowed)}" if allowed else ""
+        return Problem(path, err.get("input"), f"unknown field{hint}")
+    if err["type"] == "missing":
+        return Problem(path, None, "required field is missing")
+    return Problem(path, err.get("input"), err["msg"])
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic puts the discriminator value (e.g. 'exponential') in the location of union errors
+    from .distributions import DISTRIBUTION_NAMES
+
+    return isinstance(part, str) and part in DISTRIBUTION_NAMES
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """Field names the schema allows at a location, for 'unknown field' messages."""
+    node: object = Scenario
+    for part in loc:
+        if _is_union_tag(part):
+            from . import distributions
+
+            node = getattr(distributions, part.capitalize(), None)
+            continue
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(str(part))
+            if field is None:
+                return []
+            node = field.annotation
+        elif typing.get_origin(node) in (dict, list):
+            node = typing.get_args(node)[-1]
+        else:
+            return []
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return list(node.model_fields)
+    return []
+
+
+def _unwrap(tp: object) -> object:
+    """Strip Optional/Annotated down to the model or container type."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            tp = models[0] if len(models) == 1 else args[0]
+        else:
+            return tp
+
+
+def cross_checks(s: Scenario) -> list[Problem]:
+    """Checks spanning fields; returns every problem found (empty list when the config is sound)."""
+    out: list[Problem] = []
+    commodities, regimes, corridors = (
+        set(s.commodities),
+        set(s.regimes),
+        set(s.corridors),
+    )
+    operators = set(s.operators)
+
+    def need(name: str, allowed: set[str], path: str, what: str) -> bool:
+        if name in allowed:
+            return True
+        out.append(Problem(path, name, f"unknown {what}; defined: {', '.join(sorted(allowed))}"))
+        return False
+
+    def in_range(date: dt.date | None, path: str, inclusive_end: bool = False) -> None:
+        if date is None:
+            return
+        last_ok = s.end if inclusive_end else s.end - dt.timedelta(days=1)
+        if not s.start <= date <= last_ok:
+            out.append(
+                Problem(
+                    path,
+                    date.isoformat(),
+                    f"outside the scenario ({s.start} to {last_ok})",
+                )
+            )
+
+    if s.end <= s.start:
+        out.append(Problem("end", s.end.isoformat(), f"must be after start ({s.start})"))
+        return out
+
+    for name, c in s.commodities.items():
+        if c.monthly_need_factors is not None and len(c.monthly_need_factors) != 12:
+            out.append(
+                Problem(
+                    f"commodities.{name}.monthly_need_factors",
+                    c.monthly_need_factors,
+                    "needs exactly 12 values, January to December",
+                )
+            )
+
+    for name, r in s.regimes.items():
+        for i, op in enumerate(r.allowed_operators):
+            need(op, operators, f"regimes.{name}.allowed_operators.{i}", "operator")
+        total = r.denial_probability + r.confiscation_probability
+        if total > 1:
+            out.append(
+                Problem(
+                    f"regimes.{name}.confiscation_probability",
+                    r.confiscation_probability,
+                    f"denial + confiscation probabilities sum to {total:g}; must be <= 1",
+                )
+            )
+        if r.inspection_lanes == 0 and r.inspection_time_h.mean_value > 0:
+            out.append(
+                Problem(
+                    f"regimes.{name}.inspection_time_h",
+                    r.inspection_time_h.mean_value,
+                    "inspection time given but inspection_lanes = 0; set lanes >= 1",
+                )
+            )
+
+    for name, cor in s.corridors.items():
+        base = f"corridors.{name}"
+        previous: dt.date | None = None
+        for i, entry in enumerate(cor.timeline):
+            need(entry.regime, regimes, f"{base}.timeline.{i}.regime", "regime")
+            in_range(entry.start, f"{base}.timeline.{i}.start")
+            if previous is not None and entry.start <= previous:
+                out.append(
+                    Problem(
+                        f"{base}.timeline.{i}.start",
+                        entry.start.isoformat(),
+                        f"timeline dates must increase (previous: {previous})",
+                    )
+                )
+            previous = entry.start
+        if cor.timeline[0].start != s.start:
+            out.append(
+                Problem(
+                    f"{base}.timeline.0.start",
+                    cor.timeline[0].start.isoformat(),
+                    f"the first regime must start on the scenario start ({s.start})",
+                )
+            )
+        if cor.random_closures is not None:
+            need(
+                cor.random_closures.regime,
+                regimes,
+                f"{base}.random_closures.regime",
+                "regime",
+            )
+
+    for name, src in s.convoys.items():
+        base = f"convoys.{name}"
+        need(src.operator, operators, f"{base}.operator", "operator")
+        need(src.corridor, corridors, f"{base}.corridor", "corridor")
+        for com in src.cargo:
+            if need(com, commodities, f"{base}.cargo.{com}", "commodity"):
+                c = s.commodities[com]
+                if c.unit != "t":
+                    out.append(
+                        Problem(
+                            f"{base}.cargo.{com}",
+                            com,
+                            f"trucks carry tonnes; commodity unit is {c.unit!r}",
+                        )
+                    )
+                elif c.storage_capacity == 0:
+                    out.append(
+                        Problem(
+                            f"{base}.cargo.{com}",
+                            com,
+                            "commodity is not storable (storage_capacity = 0)",
+                        )
+                    )
+        total = sum(src.cargo.values())
+        if abs(total - 1) > SHARE_TOLERANCE:
+            out.append(
+                Problem(
+                    f"{base}.cargo",
+                    src.cargo,
+                    f"shares must sum to 1 (they sum to {total:g})",
+                )
+            )
+        in_range(src.active_from, f"{base}.active_from")
+        in_range(src.active_until, f"{base}.active_until", inclusive_end=True)
+        if src.schedule == "dated":
+            if not src.departures:
+                out.append(Problem(f"{base}.departures", [], "schedule 'dated' needs departures"))
+            for i, dep in enumerate(src.departures):
+                in_range(dep.date, f"{base}.departures.{i}.date")
+        elif src.departures:
+            out.append(
+                Problem(
+                    f"{base}.departures",
+                    "...",
+                    f"departures are only used with schedule = 'dated' (is {src.schedule!r})",
+                )
+            )
+
+    for name, link in s.links.items():
+        need(link.commodity, commodities, f"links.{name}.commodity", "commodity")
+        for i, o in enumerate(link.outages):
+            in_range(o.start, f"links.{name}.outages.{i}.start")
+            in_range(o.end, f"links.{name}.outages.{i}.end", inclusive_end=True)
+            if o.end is not None and o.end <= o.start:
+                out.append(
+                    Problem(
+                        f"links.{name}.outages.{i}.end",
+                        o.end.isoformat(),
+                        f"must be after start ({o.start})",
+                    )
+                )
+
+    for name, h in s.hydro.items():
+        need(h.commodity, commodities, f"hydro.{name}.commodity", "commodity")
+        if h.monthly_inflow_factors is not None and len(h.monthly_inflow_factors) != 12:
+            out.append(
+                Problem(
+                    f"hydro.{name}.monthly_inflow_factors",
+                    h.monthly_inflow_factors,
+                    "needs exactly 12 values, January to December",
+                )
+            )
+        if h.reservoir_initial_m3 > h.reservoir_max_m3:
+            out.append(
+                Problem(
+                    f"hydro.{name}.reservoir_initial_m3",
+                    h.reservoir_initial_m3,
+                    f"exceeds reservoir_max_m3 ({h.reservoir_max_m3:g})",
+                )
+            )
+        if h.dead_volume_m3 > h.reservoir_max_m3:
+            out.append(
+                Problem(
+                    f"hydro.{name}.dead_volume_m3",
+                    h.dead_volume_m3,
+                    f"exceeds reservoir_max_m3 ({h.reservoir_max_m3:g})",
+                )
+            )
+
+    for name, g in s.generators.items():
+        need(g.commodity, commodities, f"generators.{name}.commodity", "commodity")
+        need(g.fuel, commodities, f"generators.{name}.fuel", "commodity")
+        if g.fuel == g.commodity:
+            out.append(
+                Problem(
+                    f"generators.{name}.fuel",
+                    g.fuel,
+                    "a generator cannot burn its own output",
+                )
+            )
+
+    for com, steps in s.rationing.thresholds.items():
+        if need(com, commodities, f"rationing.thresholds.{com}", "commodity"):
+            if s.commodities[com].storage_capacity == 0:
+                out.append(
+                    Problem(
+                        f"rationing.thresholds.{com}",
+                        com,
+                        "days of supply are undefined for a non-storable commodity; "
+                        "use rationing.caps instead",
+                    )
+                )
+    for i, cap in enumerate(s.rationing.caps):
+        need(cap.commodity, commodities, f"rationing.caps.{i}.commodity", "commodity")
+        in_range(cap.start, f"rationing.caps.{i}.start")
+        in_range(cap.end, f"rationing.caps.{i}.end", inclusive_end=True)
+
+    total_out = 0.0
+    for i, o in enumerate(s.population.outflows):
+        in_range(o.start, f"population.outflows.{i}.start")
+        in_range(o.end, f"population.outflows.{i}.end", inclusive_end=True)
+        if o.end is not None and o.end <= o.start:
+            out.append(
+                Problem(
+                    f"population.outflows.{i}.end",
+                    o.end.isoformat(),
+                    f"must be after start ({o.start})",
+                )
+            )
+        total_out += o.people
+    if total_out > s.population.initial:
+        out.append(
+            Problem(
+                "population.outflows",
+                total_out,
+                f"outflows total more people than the initial population ({s.population.initial})",
+            )
+        )
+
+    if not any(b.min_share_met == 0 for b in s.severity_bands):
+        out.append(
+            Problem(
+                "severity_bands",
+                [b.min_share_met for b in s.severity_bands],
+                "one band must have min_share_met = 0 so every episode gets a band",
+            )
+        )
+    for i, kd in enumerate(s.key_dates):
+        in_range(kd.date, f"key_dates.{i}.date", inclusive_end=True)
+    return out
