@@ -297,17 +297,12 @@ def cross_checks(s: Scenario) -> list[Problem]:
                 )
             )
 
-    for com, steps in s.rationing.thresholds.items():
-        if need(com, commodities, f"rationing.thresholds.{com}", "commodity"):
-            if s.commodities[com].storage_capacity == 0:
-                out.append(
-                    Problem(
-                        f"rationing.thresholds.{com}",
-                        com,
-                        "days of supply are undefined for a non-storable commodity; "
-                        "use rationing.caps instead",
-                    )
-                )
+    for com in s.rationing.thresholds:
+        known = need(com, commodities, f"rationing.thresholds.{com}", "commodity")
+        if known and s.commodities[com].storage_capacity == 0:
+            out.append(Problem(f"rationing.thresholds.{com}", com,
+                               "days of supply are undefined for a non-storable commodity; "
+                               "use rationing.caps instead"))  # fmt: skip
     for i, cap in enumerate(s.rationing.caps):
         need(cap.commodity, commodities, f"rationing.caps.{i}.commodity", "commodity")
         in_range(cap.start, f"rationing.caps.{i}.start")
