@@ -15,6 +15,7 @@ from .config import Scenario, load_scenario
 from .errors import ConfigError
 from .results import Result, load_result
 from .simulation import simulate
+from .sweep import SweepResult, load_sweep, sweep
 
 
 def __getattr__(name: str):
@@ -26,4 +27,14 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'lachin_sim' has no attribute {name!r}")
 
 
-__all__ = ["ConfigError", "Result", "Scenario", "load_result", "load_scenario", "simulate"]
+__all__ = [
+    "ConfigError",
+    "Result",
+    "Scenario",
+    "SweepResult",
+    "load_result",
+    "load_scenario",
+    "load_sweep",
+    "simulate",
+    "sweep",
+]

@@ -16,9 +16,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, SweepInterrupted
 
 EXIT_USAGE = 2
+EXIT_FAILED_RUNS = 1
+EXECUTOR_CHOICES = ("serial", "processes", "dask")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except SweepInterrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as exc:
+        print(f"interrupted: {exc}" if str(exc) else "interrupted", file=sys.stderr)
         return 130
 
 
@@ -66,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="redraw the plots of a saved result folder")
     plot.add_argument("result_dir", help="folder written by 'lachin-sim run'")
     plot.set_defaults(handler=_plot)
+
+    sweep = sub.add_parser("sweep", help="run a parameter sweep with replications")
+    sweep.add_argument("config", help="sweep config TOML (names a base scenario and a design)")
+    sweep.add_argument("--out", help="sweep folder (default: results/<sweep config name>)")
+    sweep.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    sweep.add_argument("--executor", choices=EXECUTOR_CHOICES, default="processes",
+                       help="where runs execute (default: processes)")  # fmt: skip
+    sweep.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
+    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    sweep.add_argument("--no-plots", action="store_true", help="write tables only")
+    sweep.set_defaults(handler=_sweep)
 
     for register in EXTRA_COMMANDS:
         register(sub)
@@ -114,6 +130,38 @@ def _plot(args: argparse.Namespace) -> int:
     result = load_result(args.result_dir)
     for path in save_standard_plots(result, args.result_dir):
         print(f"Wrote {path}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .designs import load_sweep_config
+    from .sweep import run_sweep
+
+    config, scenario_path = load_sweep_config(args.config)
+    from .config import read_config, set_dotted
+
+    raw = read_config(scenario_path)
+    for path, value in config.overrides.items():
+        set_dotted(raw, path, value)
+    out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
+    result = run_sweep(raw, str(scenario_path), config.design, config.replications, config.seed,
+                       executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+                       out=out, resume=args.resume, keep_full_runs=tuple(config.keep_full_runs))  # fmt: skip
+    if not args.no_plots:
+        from .plotting import save_sweep_plots
+
+        for path in save_sweep_plots(result, out, config.heatmap_metrics):
+            print(f"Wrote {path}")
+    ok = (result.runs["status"] == "ok").sum()
+    print(
+        f"{ok} of {len(result.runs)} runs finished; tables in {out}/ (runs.csv, bands.csv, design.csv)"
+    )
+    failed = result.failures
+    if len(failed):
+        print(f"{len(failed)} runs failed:", file=sys.stderr)
+        cols = ["run_id", *result.parameters, "seed", "error"]
+        print(failed[cols].to_string(index=False), file=sys.stderr)
+        return EXIT_FAILED_RUNS
     return 0
 
 

@@ -30,5 +30,9 @@ class ConfigError(ValueError):
 
     def _format(self) -> str:
         count = len(self.problems)
-        head = f"{self.source}: {count} problem{'s' if count != 1 else ''} in the config"
+        head = f"{self.source}: {count} problem{'s' if count != 1 else ''}"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class SweepInterrupted(RuntimeError):
+    """A sweep stopped before all its runs finished; what finished is on disk (resume it)."""

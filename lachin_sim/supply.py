@@ -149,8 +149,10 @@ class SupplySystem:
         stocks = pd.DataFrame(cols)
         stocks["unmet"] = stocks["need"] - stocks["consumed"]
         need_day = stocks["need"].to_numpy() / self.tick_days
+        storable = np.repeat([self.stocks[i].capacity != 0 for i in range(n_com)], n)
         with np.errstate(divide="ignore", invalid="ignore"):
-            stocks["days_of_supply"] = np.where(need_day > 0, stocks["stock"] / need_day, np.nan)
+            days = np.where((need_day > 0) & storable, stocks["stock"] / need_day, np.nan)
+        stocks["days_of_supply"] = days  # undefined (NaN) without need or without storage
         energy_cols = ["tick", "source", "kind", "commodity", "output", "capacity",
                        "fuel_burned", "reservoir_m3", "inflow_m3", "released_m3", "spilled_m3"]  # fmt: skip
         energy = pd.DataFrame(self._energy, columns=energy_cols)

@@ -1,0 +1,170 @@
+"""Experimental designs over dotted-path parameters, and the sweep-config file that names one.
+
+A design is a list of *points*; each point maps dotted config paths (the same paths as
+``--set``) to values. Three kinds:
+- ``grid``: every combination of listed values;
+- ``lhs``: a Latin hypercube of ``samples`` points over ``[low, high]`` ranges;
+- ``random``: ``samples`` independent uniform points over the ranges;
+- ``replications``: the base scenario alone (one point, no parameters).
+
+>>> grid({"convoys.icrc.trucks_per_day": [1, 2], "regimes.checkpoint.denial_probability": [0, 0.5]})[1]
+{'convoys.icrc.trucks_per_day': 1, 'regimes.checkpoint.denial_probability': 0.5}
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError, Problem
+
+UNSWEEPABLE = ("start", "end", "tick_days")  # every run of a sweep shares one calendar
+
+
+def grid(values: dict[str, list]) -> list[dict[str, object]]:
+    """Every combination of the listed values (the last parameter varies fastest)."""
+    names = list(values)
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values.values())]
+
+
+def latin_hypercube(
+    ranges: dict[str, tuple[float, float]], samples: int, seed: int, integers: tuple[str, ...] = ()
+) -> list[dict[str, object]]:
+    """``samples`` points: each parameter's range cut into ``samples`` equal strata, one point
+    per stratum, strata paired at random across parameters. Integer parameters are rounded."""
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for name, (low, high) in ranges.items():
+        strata = (rng.permutation(samples) + rng.random(samples)) / samples
+        columns[name] = low + strata * (high - low)
+    return _points(columns, samples, integers)
+
+
+def random_design(
+    ranges: dict[str, tuple[float, float]], samples: int, seed: int, integers: tuple[str, ...] = ()
+) -> list[dict[str, object]]:
+    """``samples`` independent uniform points over the ranges."""
+    rng = np.random.default_rng(seed)
+    columns = {name: rng.uniform(low, high, samples) for name, (low, high) in ranges.items()}
+    return _points(columns, samples, integers)
+
+
+def _points(columns: dict[str, np.ndarray], samples: int, integers: tuple[str, ...]) -> list[dict]:
+    points = []
+    for i in range(samples):
+        point: dict[str, object] = {}
+        for name, col in columns.items():
+            value = float(col[i])
+            point[name] = int(round(value)) if name in integers else value
+        points.append(point)
+    return points
+
+
+class Design(BaseModel):
+    """The ``[design]`` table of a sweep config."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["grid", "lhs", "random", "replications"] = "grid"  # replications: base only
+    grid: dict[str, Annotated[list, Field(min_length=1)]] = {}  # kind = "grid"
+    ranges: dict[str, tuple[float, float]] = {}  # kind = "lhs" / "random": [low, high]
+    samples: Annotated[int, Field(gt=0)] | None = None  # kind = "lhs" / "random"
+    integer: list[str] = []  # range parameters to round to whole numbers
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Design:
+        if self.kind == "replications":
+            if self.grid or self.ranges or self.samples:
+                raise ValueError(
+                    "kind = 'replications' runs the base scenario only: no grid or ranges"
+                )
+        elif self.kind == "grid":
+            if not self.grid:
+                raise ValueError("a grid design needs at least one parameter in [design.grid]")
+            if self.ranges or self.samples:
+                raise ValueError(
+                    "ranges and samples belong to kind = 'lhs' or 'random', not 'grid'"
+                )
+        else:
+            if not self.ranges:
+                raise ValueError(f"a {self.kind} design needs [design.ranges]")
+            if self.samples is None:
+                raise ValueError(f"a {self.kind} design needs samples = N")
+            if self.grid:
+                raise ValueError("[design.grid] belongs to kind = 'grid'")
+            for name, (low, high) in self.ranges.items():
+                if not low < high:
+                    raise ValueError(f"range of {name!r} needs low < high, got [{low}, {high}]")
+            unknown = set(self.integer) - set(self.ranges)
+            if unknown:
+                raise ValueError(f"integer names parameters not in ranges: {sorted(unknown)}")
+        return self
+
+    def parameters(self) -> list[str]:
+        return list(self.grid or self.ranges)
+
+    def points(self, seed: int) -> list[dict[str, object]]:
+        if self.kind == "replications":
+            return [{}]
+        if self.kind == "grid":
+            return grid(self.grid)
+        build = latin_hypercube if self.kind == "lhs" else random_design
+        return build(self.ranges, self.samples or 0, seed, tuple(self.integer))
+
+
+class SweepConfig(BaseModel):
+    """A sweep-config file: a base scenario, fixed overrides, a design, replications."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str  # path of the base scenario TOML, relative to the sweep config
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = 0  # root seed: run seeds are spawned from it
+    replications: Annotated[int, Field(gt=0)] = 1
+    overrides: dict[str, object] = {}  # dotted path -> value, applied to every run
+    design: Design
+    keep_full_runs: list[int] = []  # run ids whose full result folders are also saved
+    heatmap_metrics: list[str] = []  # summary metrics to draw as heatmaps (two-parameter grids)
+
+
+def load_sweep_config(path: str | os.PathLike) -> tuple[SweepConfig, Path]:
+    """Read and validate a sweep config; returns it and the resolved base scenario path."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
+    try:
+        config = SweepConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            Problem(".".join(str(p) for p in e["loc"]), e.get("input"), e["msg"])
+            for e in exc.errors()
+        ]
+        raise ConfigError(str(path), problems) from None
+    return config, (path.parent / config.scenario)
+
+
+def check_parameters(names: list[str], source: str) -> None:
+    """Refuse parameters that would give runs different calendars."""
+    bad = [n for n in names if n in UNSWEEPABLE]
+    if bad:
+        raise ConfigError(
+            source,
+            [
+                Problem(
+                    n,
+                    None,
+                    f"cannot be swept: all runs share one calendar ({', '.join(UNSWEEPABLE)})",
+                )
+                for n in bad
+            ],
+        )

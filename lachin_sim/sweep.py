@@ -1,0 +1,482 @@
+"""Parameter sweeps and replications: many seeded runs, in parallel, resumable.
+
+>>> import lachin_sim as ls
+>>> scenario = ls.load_scenario("configs/blockade_2023.toml")
+>>> result = ls.sweep(scenario, grid={"convoys.icrc.trucks_per_day": [1, 5]}, replications=2,
+...                   executor="serial", progress=False)
+>>> result.runs[["run_id", "convoys.icrc.trucks_per_day", "seed", "status"]].shape
+(4, 4)
+
+Seeds: the root seed spawns one seed per replication (numpy SeedSequence); replication r of
+every design point uses the same seed (common random numbers), so differences between points
+come from their parameters, not from noise. A run's result depends only on its parameters and
+its seed: serial, processes and Dask give identical ``runs`` tables.
+
+Streaming: with ``out``, each finished batch is written at once as one file in ``out/chunks``
+(written to a temporary name, then renamed: a chunk is on disk whole or not at all). A sweep
+that is interrupted (Ctrl-C, a killed worker or parent) resumes with ``resume=True``: finished
+runs are read back, not recomputed. Only per-run summaries and the quantile bands of points
+already complete stay in memory; the daily series of a point are kept only until all its
+replications are in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import Scenario, read_config, set_dotted
+from .designs import Design, check_parameters
+from .errors import ConfigError, Problem, SweepInterrupted
+from .executors import run_batches
+from .metrics import by_commodity
+from .streams import spawn_seeds
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
+SERIES = ("days_of_supply", "share_met")
+RUN_COLUMNS = ("run_id", "point_id", "replication", "seed", "status", "error")
+
+
+@dataclass(frozen=True)
+class RunTask:
+    run_id: int
+    point_id: int
+    replication: int
+    seed: int
+
+
+# --------------------------------------------------------------------------------------------
+# Worker side: runs a batch of tasks; a failing run is recorded, never raised.
+# --------------------------------------------------------------------------------------------
+_BASES: dict[str, dict] = {}  # base key -> {"raw", "source", "points", "commodities", "keep"}
+_SCENARIOS: dict[tuple[str, int], Scenario] = {}
+
+
+def register_base(key: str, raw: dict, source: str, points: list[dict], commodities: list[str],
+                  keep_dir: str | None, keep_ids: tuple[int, ...]) -> None:  # fmt: skip
+    """Make a sweep's base scenario known in this process (worker initializer)."""
+    if key not in _BASES:
+        _BASES[key] = {"raw": raw, "source": source, "points": points,
+                       "commodities": commodities, "keep_dir": keep_dir, "keep": set(keep_ids)}  # fmt: skip
+
+
+def _scenario(key: str, point_id: int) -> Scenario:
+    from .validation import validate_scenario
+
+    cached = _SCENARIOS.get((key, point_id))
+    if cached is None:
+        base = _BASES[key]
+        cached = validate_scenario(base["raw"], base["source"], overrides=base["points"][point_id])
+        _SCENARIOS[(key, point_id)] = cached
+    return cached
+
+
+def run_batch(batch: tuple[str, list[RunTask]]) -> list[tuple]:
+    """Run every task of a batch: (run_id, status, error, metrics dict, series array or None)."""
+    from .simulation import simulate
+
+    key, tasks = batch
+    base = _BASES[key]
+    out = []
+    for task in tasks:
+        try:
+            result = simulate(_scenario(key, task.point_id), seed=task.seed)
+            if task.run_id in base["keep"] and base["keep_dir"]:
+                result.save(Path(base["keep_dir"]) / f"run-{task.run_id:06d}")
+            series = _series(result.stocks, base["commodities"])
+            out.append((task.run_id, "ok", "", result.summary.to_dict(), series))
+        except Exception as exc:  # noqa: BLE001 - a failed run is data, the sweep goes on
+            out.append((task.run_id, "failed", f"{type(exc).__name__}: {exc}", {}, None))
+    return out
+
+
+def _series(stocks: pd.DataFrame, commodities: list[str]) -> np.ndarray:
+    """(len(SERIES), commodities, dates) float32 array of the run's daily series."""
+    positions = dict(by_commodity(stocks))
+    columns = [stocks[name].to_numpy(dtype=np.float32) for name in SERIES]
+    return np.stack([np.stack([col[positions[c]] for c in commodities]) for col in columns])
+
+
+# --------------------------------------------------------------------------------------------
+# The result of a sweep.
+# --------------------------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    """``runs``: one row per run (ids, every swept parameter, seed, status, every summary metric).
+    ``bands``: quantiles over replications of each point's daily series (tidy: point_id,
+    series, commodity, date, q05..q95). ``design``: one row per point."""
+
+    runs: pd.DataFrame
+    bands: pd.DataFrame
+    design: pd.DataFrame
+    spec: dict = field(default_factory=dict)
+    directory: Path | None = None
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.spec.get("parameters", []))
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] != "ok"]
+
+    def by_point(self, metric: str, stat: str = "median") -> pd.DataFrame:
+        """One row per point: its parameters and ``stat`` of ``metric`` over replications."""
+        ok = self.runs[self.runs["status"] == "ok"]
+        values = ok.groupby("point_id")[metric].agg(stat).rename(metric)
+        return self.design.join(values, on="point_id")
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write runs.csv, bands.csv, design.csv and sweep.json (the consolidated sweep)."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("runs", "bands", "design"):
+            _atomic_write(folder / f"{name}.csv", getattr(self, name).to_csv(index=False))
+        _atomic_write(folder / "sweep.json", json.dumps(self.spec, indent=1, default=str) + "\n")
+        self.directory = folder
+        return folder
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> SweepResult:
+        folder = Path(directory)
+        spec = json.loads((folder / "sweep.json").read_text())
+        runs = pd.read_csv(folder / "runs.csv", keep_default_na=True)
+        runs["error"] = runs["error"].fillna("")
+        bands = pd.read_csv(folder / "bands.csv", parse_dates=["date"])
+        design = pd.read_csv(folder / "design.csv")
+        return cls(runs=runs, bands=bands, design=design, spec=spec, directory=folder)
+
+
+def load_sweep(directory: str | os.PathLike) -> SweepResult:
+    """Read a folder written by a finished sweep."""
+    return SweepResult.load(directory)
+
+
+# --------------------------------------------------------------------------------------------
+# Running a sweep.
+# --------------------------------------------------------------------------------------------
+def sweep(
+    scenario: Scenario | str | os.PathLike,
+    grid: dict[str, list] | None = None,
+    ranges: dict[str, tuple[float, float]] | None = None,
+    samples: int | None = None,
+    design: str | None = None,
+    replications: int = 1,
+    seed: int = 0,
+    overrides: dict[str, object] | None = None,
+    integer: tuple[str, ...] = (),
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    keep_full_runs: tuple[int, ...] = (),
+    batch_size: int | None = None,
+    progress: bool | None = None,
+) -> SweepResult:
+    """Run ``scenario`` at every design point, ``replications`` times each.
+
+    Give ``grid`` (path -> list of values) for a full factorial design, or ``ranges`` (path ->
+    (low, high)) with ``samples`` for a Latin hypercube (``design="lhs"``, the default for
+    ranges) or independent uniform samples (``design="random"``). Paths are the dotted config
+    paths of ``--set``. ``overrides`` apply to every run. ``executor`` is "serial",
+    "processes" (default: all cores) or "dask" (``scheduler`` address, or a LocalCluster).
+    With ``out``, results stream to that folder and an interrupted sweep resumes with
+    ``resume=True``. ``progress``: a tqdm bar (None = only on a terminal).
+    """
+    raw, source = _base_raw(scenario)
+    for path, value in (overrides or {}).items():
+        set_dotted(raw, path, value)
+    kind = design or ("grid" if grid else "lhs" if ranges else "replications")
+    spec_design = Design(kind=kind, grid=grid or {}, ranges=ranges or {}, samples=samples,
+                         integer=list(integer))  # fmt: skip
+    return run_sweep(raw, source, spec_design, replications, seed, executor, workers, scheduler,
+                     out, resume, keep_full_runs, batch_size, progress)  # fmt: skip
+
+
+def _base_raw(scenario: Scenario | str | os.PathLike) -> tuple[dict, str]:
+    if isinstance(scenario, Scenario):
+        return scenario.to_dict(), f"<scenario {scenario.name}>"
+    return read_config(scenario), str(scenario)
+
+
+def run_sweep(
+    raw: dict,
+    source: str,
+    design: Design,
+    replications: int,
+    seed: int,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    keep_full_runs: tuple[int, ...] = (),
+    batch_size: int | None = None,
+    progress: bool | None = None,
+) -> SweepResult:
+    """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command."""
+    from .validation import validate_scenario
+
+    parameters = design.parameters()
+    check_parameters(parameters, source)
+    points = design.points(seed)
+    problems: list[Problem] = []
+    for point in points:  # every point is checked before any run starts
+        try:
+            validate_scenario(raw, source, overrides=point)
+        except ConfigError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise ConfigError(f"{source} (sweep parameters)", problems)
+    base = validate_scenario(raw, source, overrides=points[0])  # calendar and commodities
+    commodities = [n for n, c in base.commodities.items() if c.need_per_person_day > 0]
+    dates = pd.Timestamp(base.start) + pd.to_timedelta(
+        np.arange(int(np.ceil(base.days / base.tick_days - 1e-9))) * base.tick_days, unit="D"
+    )
+    run_seeds = spawn_seeds(seed, replications)
+    spec = {
+        "package_version": __version__,
+        "source": source,
+        "base": raw,
+        "design": design.model_dump(),
+        "parameters": parameters,
+        "points": points,
+        "replications": replications,
+        "seed": seed,
+        "run_seeds": run_seeds,
+        "commodities": commodities,
+        "start": str(base.start),
+        "tick_days": base.tick_days,
+        "n_dates": len(dates),
+    }
+    spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k != "package_version"})
+    tasks = [
+        RunTask(p * replications + r, p, r, run_seeds[r])
+        for p in range(len(points))
+        for r in range(replications)
+    ]
+    store = _Store(out, spec, resume) if out is not None else None
+    state = _State(spec, len(points), replications, commodities, len(dates))
+    if store is not None:
+        store.load_into(state)
+    todo = [t for t in tasks if t.run_id not in state.done]
+    key = spec["sweep_sha256"]
+    keep_dir = str(Path(out) / "full") if out is not None and keep_full_runs else None
+    setup_args = (key, raw, source, points, commodities, keep_dir, tuple(keep_full_runs))
+    size = batch_size or _batch_size(len(todo), workers, executor)
+    batches = [(key, todo[i : i + size]) for i in range(0, len(todo), size)]
+    bar = _progress_bar(len(tasks), len(tasks) - len(todo), progress, source)
+    try:
+        for results in run_batches(executor, batches, run_batch, register_base, setup_args,
+                                   workers, scheduler):  # fmt: skip
+            completed = state.add(results)
+            if store is not None:
+                store.write_chunk(results, completed, state)
+            state.forget(completed)
+            if bar is not None:
+                bar.update(len(results))
+    except (KeyboardInterrupt, Exception) as exc:
+        saved = len(state.done)
+        where = f" in {out}; rerun with resume (--resume) to finish" if out is not None else ""
+        message = (
+            f"sweep stopped after {saved} of {len(tasks)} runs ({type(exc).__name__}: {exc}){where}"
+        )
+        if isinstance(exc, KeyboardInterrupt):
+            raise KeyboardInterrupt(message) from exc
+        raise SweepInterrupted(message) from exc
+    finally:
+        if bar is not None:
+            bar.close()
+    result = state.result(points, parameters, dates)
+    if store is not None:
+        result.save(store.folder)
+    return result
+
+
+def _batch_size(n: int, workers: int | None, executor: str) -> int:
+    """Runs per batch: big enough to amortise dispatch, small enough to balance and stream."""
+    from .executors import default_workers
+
+    if executor == "serial":
+        return max(1, min(50, n // 20 or 1))
+    w = workers or default_workers()
+    return max(1, min(50, n // (w * 8) or 1))
+
+
+def _progress_bar(total: int, initial: int, progress: bool | None, source: str):
+    if progress is False:
+        return None
+    from tqdm.auto import tqdm
+
+    # disable=None: tqdm stays quiet when output is not a terminal (logs, CI, pipes)
+    return tqdm(total=total, initial=initial, unit="run", desc="sweep",
+                disable=None if progress is None else not progress, smoothing=0.1)  # fmt: skip
+
+
+def _digest(obj: object) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class _State:
+    """What the parent keeps: one summary row per finished run, and the series of points not
+    yet complete (dropped as soon as a point's last replication is in)."""
+
+    def __init__(self, spec: dict, n_points: int, replications: int, commodities: list[str],
+                 n_dates: int):  # fmt: skip
+        self.spec, self.replications = spec, replications
+        self.shape = (len(SERIES), len(commodities), n_dates)
+        self.done: set[int] = set()
+        self.rows: list[tuple] = []  # (run_id, status, error, {metric: value})
+        self.buffers: dict[int, dict[int, np.ndarray]] = {}  # point -> replication -> series
+        self.counts = np.zeros(n_points, dtype=int)
+        self.bands: dict[int, np.ndarray] = {}  # point -> (quantiles, series, commodity, date)
+
+    def add(self, results: list[tuple]) -> list[int]:
+        """Record finished runs; returns the points they completed."""
+        completed = []
+        for run_id, status, error, metrics, series in results:
+            if run_id in self.done:
+                continue  # a duplicate from a resumed chunk: first one wins
+            self.done.add(run_id)
+            self.rows.append((run_id, status, error, metrics))
+            point, rep = divmod(run_id, self.replications)
+            if series is not None:
+                self.buffers.setdefault(point, {})[rep] = series
+            self.counts[point] += 1
+            if self.counts[point] == self.replications and point not in self.bands:
+                self.bands[point] = self._quantiles(point)
+                completed.append(point)
+        return completed
+
+    def _quantiles(self, point: int) -> np.ndarray:
+        stack = list(self.buffers.get(point, {}).values())
+        if not stack:  # every replication failed
+            return np.full((len(QUANTILES), *self.shape), np.nan, dtype=np.float32)
+        with warnings.catch_warnings():  # all-NaN slices (undefined days of supply) stay NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            q = np.nanquantile(np.stack(stack).astype(np.float64), QUANTILES, axis=0)
+        return q.astype(np.float32)
+
+    def forget(self, points: list[int]) -> None:
+        for p in points:
+            self.buffers.pop(p, None)
+
+    def result(self, points: list[dict], parameters: list[str], dates) -> SweepResult:
+        design = pd.DataFrame([{"point_id": i, **p} for i, p in enumerate(points)])
+        design = (
+            design if len(design.columns) > 1 else pd.DataFrame({"point_id": range(len(points))})
+        )
+        rows = sorted(self.rows, key=lambda r: r[0])
+        metric_names = list(dict.fromkeys(k for r in rows for k in r[3]))
+        table = {
+            "run_id": [r[0] for r in rows],
+            "point_id": [r[0] // self.replications for r in rows],
+            "replication": [r[0] % self.replications for r in rows],
+        }
+        seeds = self.spec["run_seeds"]
+        table["seed"] = [seeds[r] for r in table["replication"]]
+        for name in parameters:
+            table[name] = [points[p][name] for p in table["point_id"]]
+        table["status"] = [r[1] for r in rows]
+        table["error"] = [r[2] for r in rows]
+        for m in metric_names:
+            table[m] = [r[3].get(m, np.nan) for r in rows]
+        runs = pd.DataFrame(table)
+        return SweepResult(runs=runs, bands=self._bands_table(dates), design=design, spec=self.spec)
+
+    def _bands_table(self, dates) -> pd.DataFrame:
+        commodities = self.spec["commodities"]
+        parts = []
+        n_dates = len(dates)
+        for point in sorted(self.bands):
+            q = self.bands[point]  # (quantiles, series, commodity, date)
+            for s, series in enumerate(SERIES):
+                for c, commodity in enumerate(commodities):
+                    cols = {"point_id": point, "series": series, "commodity": commodity,
+                            "date": dates}  # fmt: skip
+                    cols.update(
+                        {name: q[i, s, c, :n_dates] for i, name in enumerate(QUANTILE_COLUMNS)}
+                    )
+                    parts.append(pd.DataFrame(cols))
+        if not parts:
+            return pd.DataFrame(
+                columns=["point_id", "series", "commodity", "date", *QUANTILE_COLUMNS]
+            )
+        return pd.concat(parts, ignore_index=True)
+
+
+class _Store:
+    """The sweep folder: sweep.json (the spec), chunks/*.npz (finished runs), final tables."""
+
+    def __init__(self, out: str | os.PathLike, spec: dict, resume: bool):
+        self.folder = Path(out)
+        self.chunks = self.folder / "chunks"
+        spec_path = self.folder / "sweep.json"
+        if spec_path.exists():
+            old = json.loads(spec_path.read_text())
+            if not resume:
+                raise ConfigError(str(self.folder), [Problem("--out", str(self.folder),
+                    "already holds a sweep; add --resume to continue it, or choose another folder")])  # fmt: skip
+            if old.get("sweep_sha256") != spec["sweep_sha256"]:
+                raise ConfigError(str(self.folder), [Problem("--resume", str(self.folder),
+                    "holds a different sweep (scenario, design, replications or seed changed); "
+                    "choose another folder")])  # fmt: skip
+        self.chunks.mkdir(parents=True, exist_ok=True)
+        if not spec_path.exists():
+            _atomic_write(spec_path, json.dumps(spec, indent=1, default=str) + "\n")
+        self._count = len(list(self.chunks.glob("chunk-*.npz")))
+
+    def load_into(self, state: _State) -> None:
+        """Read back every chunk of an earlier session (resume)."""
+        for path in sorted(self.chunks.glob("chunk-*.npz")):
+            with np.load(path, allow_pickle=False) as z:
+                rows = json.loads(bytes(z["rows"]).decode())
+                series = z["series"]
+                has = z["has_series"]
+                for p, q in zip(z["band_points"].tolist(), z["bands"], strict=True):
+                    state.bands.setdefault(int(p), q)
+                results = [(r[0], r[1], r[2], r[3], series[i] if has[i] else None)
+                           for i, r in enumerate(rows)]  # fmt: skip
+            state.add(results)
+        state.forget([p for p in list(state.buffers) if p in state.bands])
+
+    def write_chunk(self, results: list[tuple], completed: list[int], state: _State) -> None:
+        """One file per finished batch, renamed into place when whole."""
+        rows = [(r[0], r[1], r[2], r[3]) for r in results]
+        shape = state.shape
+        series = np.stack([r[4] if r[4] is not None else np.full(shape, np.nan, np.float32)
+                           for r in results])  # fmt: skip
+        has = np.array([r[4] is not None for r in results])
+        bands = (np.stack([state.bands[p] for p in completed]) if completed
+                 else np.zeros((0, len(QUANTILES), *shape), np.float32))  # fmt: skip
+        self._count += 1
+        final = self.chunks / f"chunk-{self._count:06d}-{os.getpid()}.npz"
+        fd, tmp = tempfile.mkstemp(dir=self.chunks, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, rows=np.frombuffer(json.dumps(rows).encode(), dtype=np.uint8),
+                         series=series, has_series=has,
+                         band_points=np.array(completed, dtype=np.int64), bands=bands)  # fmt: skip
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
