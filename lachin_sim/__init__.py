@@ -15,6 +15,7 @@ from .config import Scenario, load_scenario
 from .errors import ConfigError
 from .results import Result, load_result
 from .simulation import simulate
+from .search import minimum_from_sweep, minimum_parameter
 from .sweep import SweepResult, load_sweep, sweep
 
 
@@ -35,6 +36,8 @@ __all__ = [
     "load_result",
     "load_scenario",
     "load_sweep",
+    "minimum_from_sweep",
+    "minimum_parameter",
     "simulate",
     "sweep",
 ]

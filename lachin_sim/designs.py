@@ -61,7 +61,7 @@ def _points(columns: dict[str, np.ndarray], samples: int, integers: tuple[str, .
         point: dict[str, object] = {}
         for name, col in columns.items():
             value = float(col[i])
-            point[name] = int(round(value)) if name in integers else value
+            point[name] = round(value) if name in integers else value
         points.append(point)
     return points
 

@@ -95,7 +95,7 @@ def run_batch(batch: tuple[str, list[RunTask]]) -> list[tuple]:
                 result.save(Path(base["keep_dir"]) / f"run-{task.run_id:06d}")
             series = _series(result.stocks, base["commodities"])
             out.append((task.run_id, "ok", "", result.summary.to_dict(), series))
-        except Exception as exc:  # noqa: BLE001 - a failed run is data, the sweep goes on
+        except Exception as exc:  # a failed run is data: record it, the sweep goes on
             out.append((task.run_id, "failed", f"{type(exc).__name__}: {exc}", {}, None))
     return out
 

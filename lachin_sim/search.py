@@ -1,0 +1,154 @@
+"""The planner's question, answered by search: the smallest value of one parameter that meets a
+target with a given probability.
+
+"What is the smallest number of humanitarian trucks per day that keeps food above 95 % of need
+in at least 90 % of replications?" becomes::
+
+    answer = ls.minimum_parameter(
+        scenario, "convoys.icrc.trucks_per_day", metric="share_met:food", target=0.95,
+        probability=0.9, low=0, high=20, step=0.5, replications=40)
+    answer.value, answer.evaluations
+
+The search is a bisection over sweeps: each candidate value is one sweep point run with the same
+replication seeds (common random numbers), and the candidate meets the target when the share of
+replications with ``metric >= target`` (or ``<=`` with ``better="lower"``) is at least
+``probability``. It assumes that more of the parameter never makes things worse (monotone);
+:func:`minimum_from_sweep` answers the same question from a finished grid sweep.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .config import Scenario
+
+Z_95 = 1.959964  # two-sided 95 % normal quantile, for the Wilson interval
+
+
+@dataclass
+class SearchResult:
+    """``value``: the smallest value found that meets the target (None if even ``high`` fails).
+    ``evaluations``: every value tried, its success probability and a 95 % Wilson interval."""
+
+    parameter: str
+    value: float | None
+    evaluations: pd.DataFrame
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return f"{self.parameter}: no value in the searched range meets the target"
+        return f"{self.parameter} >= {self.value:g}"
+
+
+def success_share(values: pd.Series, target: float, better: str) -> float:
+    """Share of replications meeting the target (a NaN metric counts as not meeting it)."""
+    ok = values >= target if better == "higher" else values <= target
+    return float(ok.mean()) if len(values) else float("nan")
+
+
+def wilson_interval(p: float, n: int, z: float = Z_95) -> tuple[float, float]:
+    """95 % Wilson score interval of a binomial proportion."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def minimum_parameter(
+    scenario: Scenario | str | os.PathLike,
+    parameter: str,
+    metric: str,
+    target: float,
+    probability: float = 0.9,
+    low: float = 0.0,
+    high: float = 10.0,
+    step: float = 1.0,
+    better: str = "higher",
+    replications: int = 20,
+    seed: int = 0,
+    overrides: dict[str, object] | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    integer: bool = False,
+) -> SearchResult:
+    """Smallest ``parameter`` in ``[low, high]`` (to within ``step``) for which at least
+    ``probability`` of replications have ``metric >= target`` (``better="higher"``) or
+    ``metric <= target`` (``better="lower"``). Values tried are multiples of ``step`` from
+    ``low``; ``integer`` rounds them to whole numbers."""
+    from .sweep import sweep
+
+    if better not in ("higher", "lower"):
+        raise ValueError("better must be 'higher' or 'lower'")
+    tried: dict[float, dict] = {}
+
+    def meets(value: float) -> bool:
+        if value not in tried:
+            result = sweep(scenario, grid={parameter: [int(value) if integer else value]},
+                           replications=replications, seed=seed, overrides=overrides,
+                           executor=executor, workers=workers, progress=False)  # fmt: skip
+            ok = result.runs[result.runs["status"] == "ok"]
+            if metric not in ok:
+                raise KeyError(
+                    f"unknown metric {metric!r}; known: {', '.join(c for c in ok.columns if ':' in c)}"
+                )
+            share = success_share(ok[metric], target, better)
+            lo, hi = wilson_interval(share, len(ok))
+            tried[value] = {parameter: value, "probability": share, "ci_low": lo, "ci_high": hi,
+                            "replications": len(ok), "meets": share >= probability}  # fmt: skip
+        return bool(tried[value]["meets"])
+
+    def snap(value: float) -> float:
+        k = round((value - low) / step)
+        return low + k * step
+
+    answer: float | None
+    if not meets(high):
+        answer = None
+    elif meets(low):
+        answer = low
+    else:
+        lo, hi = low, high  # invariant: lo fails, hi meets
+        while hi - lo > step * (1 + 1e-9):
+            mid = snap((lo + hi) / 2)
+            if mid <= lo or mid >= hi:
+                break
+            if meets(mid):
+                hi = mid
+            else:
+                lo = mid
+        answer = hi
+    table = pd.DataFrame(sorted(tried.values(), key=lambda r: r[parameter]))
+    return SearchResult(parameter=parameter, value=answer, evaluations=table)
+
+
+def minimum_from_sweep(
+    sweep_result,
+    parameter: str,
+    metric: str,
+    target: float,
+    probability: float = 0.9,
+    better: str = "higher",
+    by: list[str] | None = None,
+) -> pd.DataFrame:
+    """From a finished grid sweep: per group of the ``by`` parameters, the smallest value of
+    ``parameter`` whose success probability is at least ``probability`` (NaN if none is)."""
+    ok = sweep_result.runs[sweep_result.runs["status"] == "ok"]
+    by = list(by or [])
+    shares = (
+        ok.groupby([*by, parameter])[metric]
+        .apply(lambda v: success_share(v, target, better))
+        .rename("probability")
+        .reset_index()
+    )
+    rows = []
+    for key, group in shares.groupby(by) if by else [((), shares)]:
+        meeting = group[group["probability"] >= probability]
+        value = meeting[parameter].min() if len(meeting) else float("nan")
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key, strict=True)), f"minimum {parameter}": value})
+    return pd.DataFrame(rows)
