@@ -14,8 +14,8 @@ __version__ = "0.1.0"
 from .config import Scenario, load_scenario
 from .errors import ConfigError
 from .results import Result, load_result
-from .simulation import simulate
 from .search import minimum_from_sweep, minimum_parameter
+from .simulation import simulate
 from .sweep import SweepResult, load_sweep, sweep
 
 
