@@ -10,6 +10,8 @@ record in the convoy log, kept as a plain list until the end of the run.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Generator
 
 import numpy as np
@@ -91,8 +93,11 @@ class Convoys:
         env, gate, withheld = self.env, self.gates[src.corridor], self.withheld
         index = self.supply.index
         shares = [(index[com], share) for com, share in src.cargo.items() if share > 0]
+        times = [at for at, _, _ in schedule]
+        trucks_before = list(itertools.accumulate((t for _, t, _ in schedule), initial=0))
         cursor = self._schedules[name][1]  # [index of the next departure], read by finish()
-        while cursor[0] < len(schedule):
+        n = len(schedule)
+        while cursor[0] < n:
             at, trucks, payload = schedule[cursor[0]]
             if at > env.now:
                 yield env.timeout(at - env.now)
@@ -100,9 +105,9 @@ class Convoys:
             if not src.dispatch_when_blocked and src.operator not in gate.regime.allowed:
                 withheld[name] += trucks
                 yield gate.changed
-                while cursor[0] < len(schedule) and schedule[cursor[0]][0] < env.now:
-                    withheld[name] += schedule[cursor[0]][1]
-                    cursor[0] += 1
+                skip_to = bisect.bisect_left(times, env.now, lo=cursor[0])
+                withheld[name] += trucks_before[skip_to] - trucks_before[cursor[0]]
+                cursor[0] = skip_to
                 continue
             self._convoy_id += 1
             travel_h = gate.travel_to_h()
