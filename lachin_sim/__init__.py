@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from .config import Scenario, load_scenario
 from .errors import ConfigError
 from .results import Result, load_result
+from .scenarios import compare
 from .search import minimum_from_sweep, minimum_parameter
 from .simulation import simulate
 from .sweep import SweepResult, load_sweep, sweep
@@ -33,6 +34,7 @@ __all__ = [
     "Result",
     "Scenario",
     "SweepResult",
+    "compare",
     "load_result",
     "load_scenario",
     "load_sweep",

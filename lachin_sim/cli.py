@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except SweepInterrupted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt as exc:
         print(f"interrupted: {exc}" if str(exc) else "interrupted", file=sys.stderr)
         return 130
@@ -82,6 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
     sweep.add_argument("--no-plots", action="store_true", help="write tables only")
     sweep.set_defaults(handler=_sweep)
+
+    compare = sub.add_parser("compare", help="run named scenarios with common random numbers")
+    compare.add_argument("config", help="scenarios TOML (a base scenario and named overrides)")
+    compare.add_argument("--out", help="output folder (default: results/<scenarios file name>)")
+    compare.add_argument("--replications", type=int, help="override the file's replications")
+    compare.add_argument("--only", nargs="+", metavar="NAME", help="run only these scenarios")
+    compare.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    compare.add_argument("--executor", choices=EXECUTOR_CHOICES, default="processes")
+    compare.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
+    compare.add_argument("--resume", action="store_true", help="continue an interrupted comparison")
+    compare.set_defaults(handler=_compare)
 
     for register in EXTRA_COMMANDS:
         register(sub)
@@ -163,6 +177,41 @@ def _sweep(args: argparse.Namespace) -> int:
         print(failed[cols].to_string(index=False), file=sys.stderr)
         return EXIT_FAILED_RUNS
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .scenarios import compare
+
+    out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
+    comparison = compare(args.config, replications=args.replications, executor=args.executor,
+                         workers=args.workers, scheduler=args.scheduler, out=out / "runs",
+                         resume=args.resume, only=args.only)  # fmt: skip
+    comparison.save(out)
+    for series in ("days_of_supply", "share_met"):
+        comparison.plot(series).savefig(out / f"overlay_{series}.png", dpi=130)
+    print(format_comparison(comparison.table))
+    print(f"\nWrote {out}/: comparison.csv, scenario_runs.csv, scenario_bands.csv, overlay_*.png")
+    return EXIT_FAILED_RUNS if len(comparison.sweep.failures) else 0
+
+
+def format_comparison(table) -> str:
+    """Median [5 %, 95 %] of each compared metric, one row per scenario and commodity."""
+    lines = [f"{'scenario':<30}{'commodity':<12}{'first short (day)':>24}{'days short':>18}"
+             f"{'share met':>22}"]  # fmt: skip
+
+    def cell(row, fmt: str) -> str:
+        def show(v: float) -> str:
+            return "never" if v == float("inf") else format(v, fmt)
+
+        return f"{show(row['median'])} [{show(row['q05'])}, {show(row['q95'])}]"
+
+    for (scenario, commodity), group in table.groupby(["scenario", "commodity"], sort=False):
+        by = group.set_index("metric")
+        lines.append(
+            f"{scenario:<30}{commodity:<12}{cell(by.loc['days_to_first_shortage'], '.0f'):>24}"
+            f"{cell(by.loc['shortage_days'], '.0f'):>18}{cell(by.loc['share_met'], '.2f'):>22}"
+        )
+    return "\n".join(lines)
 
 
 def format_summary(result) -> str:

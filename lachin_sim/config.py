@@ -120,12 +120,14 @@ class ConvoySource(Model):
     schedule: Literal["poisson", "regular", "dated"] = "poisson"
     trucks_per_day: NonNegative = 0.0  # mean trucks / day (poisson, regular)
     convoy_size: PositiveInt = 1  # trucks leaving together
-    jitter_h: NonNegative = 0.0  # departures shifted by uniform +-jitter_h hours
+    jitter_h: NonNegative = (
+        0.0  # hours: regular +-jitter_h; dated delayed by 0..jitter_h; poisson: unused
+    )
     departures: list[DatedConvoy] = []  # schedule = "dated"
     payload_t: Positive  # tonnes per truck
     cargo: dict[str, Probability]  # share of payload by commodity; sums to 1
-    active_from: dt.date | None = None  # default: scenario start
-    active_until: dt.date | None = None  # exclusive; default: scenario end
+    active_from: dt.date | None = None  # poisson/regular; default: scenario start
+    active_until: dt.date | None = None  # poisson/regular, exclusive; default: scenario end
     dispatch_when_blocked: bool = False  # send trucks even while the corridor bars them
 
 

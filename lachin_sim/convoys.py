@@ -44,10 +44,11 @@ def departure_schedule(
     jitter = src.jitter_h / 24.0
     if src.schedule == "dated":
         out = []
-        shifts = rng.random(len(src.departures)) * jitter
+        shifts = rng.random(len(src.departures)) * jitter  # later in the day, never earlier
         for dep, shift in zip(src.departures, shifts, strict=True):
             per_truck = dep.tonnes / dep.trucks if dep.tonnes is not None else src.payload_t
-            out.append((scenario.day_of(dep.date) + float(shift), dep.trucks, per_truck))
+            at = min(scenario.day_of(dep.date) + float(shift), scenario.days - 1e-9)
+            out.append((at, dep.trucks, per_truck))
         return sorted(out)
     rate = src.trucks_per_day / src.convoy_size  # convoys / day
     if rate <= 0 or t1 <= t0:
@@ -160,7 +161,7 @@ class Convoys:
         held = (
             pending & df["reached_checkpoint"].notna().to_numpy() & df["cleared"].isna().to_numpy()
         )
-        reason = df["reason"].to_numpy(dtype=object)
+        reason = df["reason"].to_numpy(dtype=object).copy()
         reason[pending] = "in_transit"
         reason[held] = "held_at_checkpoint"
         df["reason"] = reason

@@ -5,7 +5,8 @@ A design is a list of *points*; each point maps dotted config paths (the same pa
 - ``grid``: every combination of listed values;
 - ``lhs``: a Latin hypercube of ``samples`` points over ``[low, high]`` ranges;
 - ``random``: ``samples`` independent uniform points over the ranges;
-- ``replications``: the base scenario alone (one point, no parameters).
+- ``replications``: the base scenario alone (one point, no parameters);
+- ``points``: explicit override sets, one per point (named scenarios use this).
 
 >>> grid({"convoys.icrc.trucks_per_day": [1, 2], "regimes.checkpoint.denial_probability": [0, 0.5]})[1]
 {'convoys.icrc.trucks_per_day': 1, 'regimes.checkpoint.denial_probability': 0.5}
@@ -71,19 +72,22 @@ class Design(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["grid", "lhs", "random", "replications"] = "grid"  # replications: base only
+    kind: Literal["grid", "lhs", "random", "replications", "points"] = "grid"
     grid: dict[str, Annotated[list, Field(min_length=1)]] = {}  # kind = "grid"
     ranges: dict[str, tuple[float, float]] = {}  # kind = "lhs" / "random": [low, high]
     samples: Annotated[int, Field(gt=0)] | None = None  # kind = "lhs" / "random"
     integer: list[str] = []  # range parameters to round to whole numbers
+    explicit: list[dict[str, object]] = []  # kind = "points": override sets (named scenarios)
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
-        if self.kind == "replications":
+        if self.kind in ("replications", "points"):
             if self.grid or self.ranges or self.samples:
-                raise ValueError(
-                    "kind = 'replications' runs the base scenario only: no grid or ranges"
-                )
+                raise ValueError(f"kind = '{self.kind}' takes no grid, ranges or samples")
+            if self.kind == "replications" and self.explicit:
+                raise ValueError("kind = 'replications' runs the base scenario only")
+            if self.kind == "points" and not self.explicit:
+                raise ValueError("kind = 'points' needs at least one point")
         elif self.kind == "grid":
             if not self.grid:
                 raise ValueError("a grid design needs at least one parameter in [design.grid]")
@@ -107,11 +111,15 @@ class Design(BaseModel):
         return self
 
     def parameters(self) -> list[str]:
+        """Swept parameters, one column each in the runs table (none for explicit points)."""
         return list(self.grid or self.ranges)
 
     def points(self, seed: int) -> list[dict[str, object]]:
+        """The override set of every point, in point order."""
         if self.kind == "replications":
             return [{}]
+        if self.kind == "points":
+            return [dict(p) for p in self.explicit]
         if self.kind == "grid":
             return grid(self.grid)
         build = latin_hypercube if self.kind == "lhs" else random_design

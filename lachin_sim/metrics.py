@@ -14,6 +14,7 @@ import pandas as pd
 from .config import Scenario
 
 SHORT_TOLERANCE = 1e-9  # share met below 1 - this counts as short (float noise is not a shortage)
+MILESTONES = (0.75, 0.5)  # shares of need whose first crossing is reported (days_to_share_below_*)
 
 SHORTAGE_COLUMNS = [
     "commodity", "start", "end", "days", "worst_share_met", "mean_share_met", "unmet",
@@ -83,7 +84,8 @@ def summarize(
     """Headline metrics, one value each, named ``metric:commodity`` or ``metric:operator``.
 
     Per commodity with a need: days_to_first_shortage (days from the start to the first short
-    tick; NaN if never short), shortage_days, share_met (total consumed / total need),
+    tick; NaN if never short), days_to_share_below_75pct and days_to_share_below_50pct (first
+    tick below that share of need; NaN if never), shortage_days, share_met (total consumed / total need),
     min_share_met, unmet (commodity unit), final_days_of_supply, and kcal_per_person_day (mean
     over the run, where the commodity has an energy density).
     Per operator: trucks_sent, trucks_delivered, trucks_denied, trucks_confiscated,
@@ -91,7 +93,7 @@ def summarize(
     """
     out: dict[str, float] = {}
     start = np.datetime64(scenario.start, "ns")
-    day = np.timedelta64(86400, "s")
+    day_td = np.timedelta64(86400, "s")
     cols = {c: stocks[c].to_numpy() for c in ("date", "share_met", "need", "consumed", "unmet",
                                                "days_of_supply")}  # fmt: skip
     kcal = stocks["kcal_per_person_day"].to_numpy() if "kcal_per_person_day" in stocks else None
@@ -101,8 +103,12 @@ def summarize(
             continue  # nothing needed (e.g. other goods): no shortage metrics
         share = cols["share_met"][pos]
         short = share < 1 - SHORT_TOLERANCE
-        first = (cols["date"][pos][short.argmax()] - start) / day if short.any() else np.nan
+        first = (cols["date"][pos][short.argmax()] - start) / day_td if short.any() else np.nan
         out[f"days_to_first_shortage:{commodity}"] = float(first)
+        for level in MILESTONES:  # first day below 75 % and 50 % of need
+            below = share < level - SHORT_TOLERANCE
+            day = (cols["date"][pos][below.argmax()] - start) / day_td if below.any() else np.nan
+            out[f"days_to_share_below_{round(level * 100)}pct:{commodity}"] = float(day)
         out[f"shortage_days:{commodity}"] = float(short.sum() * scenario.tick_days)
         out[f"share_met:{commodity}"] = float(cols["consumed"][pos].sum() / need.sum())
         out[f"min_share_met:{commodity}"] = float(share.min())

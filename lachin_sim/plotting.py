@@ -350,3 +350,51 @@ def save_sweep_plots(
     for commodity in sweep.spec.get("commodities", []):
         save(shortage_probability(sweep, commodity), f"shortage_probability_{commodity}")
     return written
+
+
+def scenario_overlay(comparison, series: str = "days_of_supply") -> Figure:
+    """One panel per commodity: each named scenario's median (line) and 5-95 % band over
+    replications of ``series`` ("days_of_supply" or "share_met")."""
+    bands = comparison.bands
+    bands = bands[bands["series"] == series]
+    commodities = [c for c in comparison.sweep.spec["commodities"]
+                   if bands.loc[bands["commodity"] == c, "q50"].notna().any()]  # fmt: skip
+    cols = 2
+    rows = max(1, -(-len(commodities) // cols))
+    fig = Figure(figsize=(12, 3.1 * rows + 1.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
+    scale = 100 if series == "share_met" else 1
+    for ax, c in zip(axes, commodities, strict=False):
+        for i, name in enumerate(comparison.names):
+            b = bands[(bands["commodity"] == c) & (bands["scenario"] == name)]
+            ax.fill_between(
+                b["date"], b["q05"] * scale, b["q95"] * scale, color=f"C{i}", alpha=0.15, lw=0
+            )
+            ax.plot(b["date"], b["q50"] * scale, color=f"C{i}", lw=1.4, label=name)
+        ax.set_title(c, fontsize=9)
+        ax.grid(True, axis="y", lw=0.4, alpha=0.6)
+        if series == "days_of_supply":
+            top = float(np.nanmax(bands.loc[bands["commodity"] == c, "q95"].to_numpy()))
+            ax.set_ylim(0, min(DAYS_OF_SUPPLY_CAP, top * 1.1 if top > 0 else 1))
+        else:
+            ax.set_ylim(0, 105)
+        _date_axis(ax)
+    for ax in axes[len(commodities) :]:
+        ax.set_visible(False)
+    label = {"days_of_supply": "days of supply at full need", "share_met": "share of need met, %"}[
+        series
+    ]
+    fig.supylabel(label)
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles.append(Patch(color="0.5", alpha=0.15, label="5-95 % over replications"))
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncol=min(4, len(handles)),
+        fontsize=8,
+        frameon=False,
+    )
+    reps = comparison.sweep.spec.get("replications", "?")
+    fig.suptitle(f"{label} by scenario: median (line) and 5-95 % band over {reps} replications "
+                 "(same seeds in every scenario)", fontsize=10)  # fmt: skip
+    return fig

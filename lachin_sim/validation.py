@@ -133,6 +133,10 @@ def cross_checks(s: Scenario) -> list[Problem]:
     if s.end <= s.start:
         out.append(Problem("end", s.end.isoformat(), f"must be after start ({s.start})"))
         return out
+    ticks = s.days / s.tick_days
+    if abs(ticks - round(ticks)) > 1e-9:
+        out.append(Problem("tick_days", s.tick_days,
+                           f"must divide the scenario length ({s.days} days) into whole ticks"))  # fmt: skip
 
     for name, c in s.commodities.items():
         if c.monthly_need_factors is not None and len(c.monthly_need_factors) != 12:
@@ -230,6 +234,13 @@ def cross_checks(s: Scenario) -> list[Problem]:
             )
         in_range(src.active_from, f"{base}.active_from")
         in_range(src.active_until, f"{base}.active_until", inclusive_end=True)
+        if src.active_from and src.active_until and src.active_until <= src.active_from:
+            out.append(Problem(f"{base}.active_until", src.active_until.isoformat(),
+                               f"must be after active_from ({src.active_from})"))  # fmt: skip
+        if src.schedule == "dated" and (src.active_from or src.active_until):
+            out.append(Problem(f"{base}.active_from", "...",
+                               "active_from/active_until apply to poisson and regular schedules; "
+                               "a dated source sends exactly its departures"))  # fmt: skip
         if src.schedule == "dated":
             if not src.departures:
                 out.append(Problem(f"{base}.departures", [], "schedule 'dated' needs departures"))
@@ -307,6 +318,9 @@ def cross_checks(s: Scenario) -> list[Problem]:
         need(cap.commodity, commodities, f"rationing.caps.{i}.commodity", "commodity")
         in_range(cap.start, f"rationing.caps.{i}.start")
         in_range(cap.end, f"rationing.caps.{i}.end", inclusive_end=True)
+        if cap.end is not None and cap.end <= cap.start:
+            out.append(Problem(f"rationing.caps.{i}.end", cap.end.isoformat(),
+                               f"must be after start ({cap.start})"))  # fmt: skip
 
     total_out = 0.0
     for i, o in enumerate(s.population.outflows):

@@ -1,0 +1,174 @@
+"""Named scenarios: a base scenario and named sets of overrides, compared under common random
+numbers (every scenario runs with the same replication seeds, so differences come from the
+scenario, not from noise).
+
+A scenarios file::
+
+    base = "../blockade_2023.toml"
+    replications = 20
+    seed = 1
+
+    [scenarios.historical]
+    description = "As it happened"
+
+    [scenarios.energy_links_restored]
+    description = "Gas pipeline and power line never cut"
+    overrides = { "links.gas_pipeline.outages" = [], "links.power_line.outages" = [] }
+
+>>> import lachin_sim as ls
+>>> comparison = ls.compare("configs/scenarios/counterfactuals.toml", replications=2)  # doctest: +SKIP
+>>> comparison.table                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .config import read_config
+from .designs import Design
+from .errors import ConfigError, Problem
+from .sweep import SweepResult, run_sweep
+
+COMPARED = ("days_to_first_shortage", "shortage_days", "share_met", "kcal_per_person_day")
+
+
+class NamedScenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    overrides: dict[str, object] = {}  # dotted path -> value, laid over the base
+
+
+class ScenarioSet(BaseModel):
+    """A scenarios file: the base scenario, the named variants, how many replications."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base: str  # path of the base scenario TOML, relative to this file
+    description: str = ""
+    replications: Annotated[int, Field(gt=0)] = 20
+    seed: Annotated[int, Field(ge=0)] = 0
+    scenarios: dict[str, NamedScenario] = Field(min_length=1)
+
+
+def load_scenario_set(path: str | os.PathLike) -> tuple[ScenarioSet, Path]:
+    """Read and validate a scenarios file; returns it and the resolved base scenario path."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        config = ScenarioSet.model_validate(raw)
+    except FileNotFoundError:
+        raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
+    except ValidationError as exc:
+        problems = [
+            Problem(".".join(map(str, e["loc"])), e.get("input"), e["msg"]) for e in exc.errors()
+        ]
+        raise ConfigError(str(path), problems) from None
+    return config, path.parent / config.base
+
+
+@dataclass
+class Comparison:
+    """``runs``: one row per (scenario, replication) with every summary metric; ``bands``:
+    quantiles over replications of the daily series, per scenario; ``table``: the comparison
+    (median and 5-95 % interval of the key metrics per scenario and commodity)."""
+
+    def plot(self, series: str = "days_of_supply"):
+        """Overlay of each scenario's median and 5-95 % band, one panel per commodity."""
+        from .plotting import scenario_overlay
+
+        return scenario_overlay(self, series)
+
+    sweep: SweepResult
+    names: list[str]
+    descriptions: dict[str, str]
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return _named(self.sweep.runs, self.names)
+
+    @property
+    def bands(self) -> pd.DataFrame:
+        return _named(self.sweep.bands, self.names)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return comparison_table(self.runs, self.sweep.spec["commodities"])
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.runs.to_csv(folder / "scenario_runs.csv", index=False)
+        self.bands.to_csv(folder / "scenario_bands.csv", index=False)
+        self.table.to_csv(folder / "comparison.csv", index=False)
+        return folder
+
+
+def _named(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    out = table.copy()
+    out.insert(0, "scenario", out["point_id"].map(dict(enumerate(names))))
+    return out
+
+
+def comparison_table(runs: pd.DataFrame, commodities: list[str]) -> pd.DataFrame:
+    """Per scenario, commodity and metric: median, 5 % and 95 % over replications, and the
+    share of replications in which the commodity was never short. A commodity never short in
+    a replication counts as short after the end of the period (days_to_first_shortage = inf)."""
+    rows = []
+    ok = runs[runs["status"] == "ok"]
+    for scenario, group in ok.groupby("scenario", sort=False):
+        for c in commodities:
+            for metric in COMPARED:
+                column = f"{metric}:{c}"
+                if column not in group:
+                    continue
+                values = group[column].to_numpy(dtype=float)
+                if metric == "days_to_first_shortage":
+                    values = np.where(np.isnan(values), np.inf, values)
+                # order statistics (no interpolation), so "never short" (inf) stays inf
+                q05, median, q95 = np.quantile(values, [0.05, 0.5, 0.95], method="inverted_cdf")
+                rows.append({"scenario": scenario, "commodity": c, "metric": metric,
+                             "median": median, "q05": q05, "q95": q95,
+                             "replications": len(values)})  # fmt: skip
+            never = group[f"days_to_first_shortage:{c}"].isna().mean()
+            rows.append({"scenario": scenario, "commodity": c, "metric": "share_of_runs_never_short",
+                         "median": never, "q05": np.nan, "q95": np.nan, "replications": len(group)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def compare(
+    scenarios: str | os.PathLike,
+    replications: int | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    only: list[str] | None = None,
+    progress: bool | None = None,
+) -> Comparison:
+    """Run every named scenario of a scenarios file with the same replication seeds."""
+    config, base_path = load_scenario_set(scenarios)
+    names = [n for n in config.scenarios if only is None or n in only]
+    unknown = sorted(set(only or []) - set(config.scenarios))
+    if unknown:
+        raise ConfigError(str(scenarios), [Problem("--only", unknown,
+                          f"unknown scenario; defined: {', '.join(config.scenarios)}")])  # fmt: skip
+    raw = read_config(base_path)
+    design = Design(kind="points", explicit=[config.scenarios[n].overrides for n in names])
+    result = run_sweep(raw, f"{scenarios} -> {base_path}", design,
+                       replications or config.replications, config.seed, executor=executor,
+                       workers=workers, scheduler=scheduler, out=out, resume=resume,
+                       progress=progress)  # fmt: skip
+    return Comparison(sweep=result, names=names,
+                      descriptions={n: config.scenarios[n].description for n in names})  # fmt: skip
