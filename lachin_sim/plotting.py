@@ -385,7 +385,7 @@ def scenario_overlay(comparison, series: str = "days_of_supply") -> Figure:
         series
     ]
     fig.supylabel(label)
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, _ = axes[0].get_legend_handles_labels()
     handles.append(Patch(color="0.5", alpha=0.15, label="5-95 % over replications"))
     fig.legend(
         handles=handles,
