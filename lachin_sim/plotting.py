@@ -229,9 +229,28 @@ def heatmap(sweep, metric: str, x: str | None = None, y: str | None = None,
     return fig
 
 
+def scenario_marks(scenario, links: bool = True) -> list[tuple[pd.Timestamp, str]]:
+    """Dated marks for a scenario: regime changes on its first corridor, the start of each
+    energy-link outage (with ``links``) and its key dates."""
+    main = next(iter(scenario.corridors))
+    marks = [
+        (pd.Timestamp(e.start), f"{main}: {e.regime}")
+        for e in scenario.corridors[main].timeline[1:]
+    ]
+    if links:
+        for name, link in scenario.links.items():
+            for o in link.outages:
+                verb = "cut" if o.capacity_factor == 0 else "reduced"
+                marks.append((pd.Timestamp(o.start), f"{name} {verb}"))
+    marks.extend((pd.Timestamp(k.date), k.label) for k in scenario.key_dates)
+    return sorted(marks, key=lambda m: m[0])
+
+
 def fan_chart(sweep, point_id: int = 0, series: str = "days_of_supply",
-              commodities: list[str] | None = None) -> Figure:  # fmt: skip
-    """Median and 5-95 % / 25-75 % bands over replications of one point's daily series."""
+              commodities: list[str] | None = None,
+              marks: list[tuple[pd.Timestamp, str]] | None = None) -> Figure:  # fmt: skip
+    """Median and 5-95 % / 25-75 % bands over replications of one point's daily series;
+    ``marks`` (date, label) are drawn as dotted lines (see :func:`scenario_marks`)."""
     bands = sweep.bands[(sweep.bands["point_id"] == point_id) & (sweep.bands["series"] == series)]
     names = commodities or list(dict.fromkeys(bands["commodity"]))
     if series == "days_of_supply":
@@ -256,6 +275,7 @@ def fan_chart(sweep, point_id: int = 0, series: str = "days_of_supply",
         )
     _date_axis(ax)
     ax.grid(True, axis="y", lw=0.4, alpha=0.6)
+    _mark_dates(ax, marks or [], label=True)
     handles, _ = ax.get_legend_handles_labels()
     handles += [
         Patch(color="0.5", alpha=0.3, label="25-75 %"),

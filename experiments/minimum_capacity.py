@@ -1,0 +1,146 @@
+"""How many humanitarian trucks a day keep people at full need through a checkpoint?
+
+    python experiments/minimum_capacity.py            # full run (40 replications per trial)
+    python experiments/minimum_capacity.py --quick    # smoke run
+
+Under checkpoint conditions for the whole period (the historical `checkpoint` regime: ICRC and
+peacekeepers only, one inspection lane), with a checkpoint denial probability of 0, 0.1 and
+0.3, finds for food, fuel and medicine the smallest number of humanitarian trucks per day that
+keeps the commodity at or above need on every day of the period in at least 90 % of
+replications. It uses the capacity search (`ls.minimum_parameter`: bisection over sweeps with
+common random numbers).
+
+The trucks carry a mix proportional to daily need by weight (food 66.6 t, fuel 37.2 t,
+medicine 0.166 t per day for 120,000 people), 19 t each (standards row 45). All other convoy
+sources are switched off, the dated rationing decisions are lifted, and the gas pipeline and
+power line are left intact, so that trucks are the only variable: gas and electricity are
+out of scope (they do not travel by truck here).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from _common import REPO, Report, arguments
+
+import lachin_sim as ls
+from lachin_sim.plotting import Figure
+
+CONFIG = REPO / "configs" / "blockade_2023.toml"
+PARAMETER = "convoys.aid.trucks_per_day"
+DENIALS = (0.0, 0.1, 0.3)
+COMMODITIES = ("food", "fuel", "medicine")
+PROBABILITY = 0.9
+# Daily need for 120,000 people, t/day: food 0.555 kg, fuel 0.31 kg, medicine 1.38 g per person
+# (standards rows 8, 34, 24); the aid mix is proportional to these.
+NEED_T = {"food": 66.6, "fuel": 37.2, "medicine": 0.1656}
+MIX = {c: round(t / sum(NEED_T.values()), 4) for c, t in NEED_T.items()}
+MIX["food"] = round(1 - MIX["fuel"] - MIX["medicine"], 4)  # shares sum to exactly 1
+
+OVERRIDES: dict[str, object] = {
+    "corridors.lachin.timeline": [{"start": "2022-12-01", "regime": "checkpoint"}],
+    "rationing.caps": [],
+    "links.gas_pipeline.outages": [],
+    "links.power_line.outages": [],
+    **{f"convoys.{name}.enabled": False for name in (
+        "commercial", "icrc", "peacekeeper", "food_for_life", "icrc_september",
+        "peacekeeper_september_food", "peacekeeper_september_fuel", "aghdam_red_cross")},
+    "convoys.aid": {"operator": "humanitarian", "corridor": "lachin", "schedule": "poisson",
+                    "trucks_per_day": 1.0, "payload_t": 19.0, "cargo": MIX},
+}  # fmt: skip
+
+
+def probability_plot(evaluations: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    axes = fig.subplots(1, len(COMMODITIES), sharey=True)
+    for ax, commodity in zip(axes, COMMODITIES, strict=True):
+        for i, denial in enumerate(DENIALS):
+            e = evaluations[
+                (evaluations["commodity"] == commodity) & (evaluations["denial"] == denial)
+            ]
+            e = e.sort_values(PARAMETER)
+            ax.plot(e[PARAMETER], e["probability"] * 100, "o-", color=f"C{i}", lw=1.2, ms=4,
+                    label=f"denial {denial:g}")  # fmt: skip
+            ax.fill_between(
+                e[PARAMETER], e["ci_low"] * 100, e["ci_high"] * 100, color=f"C{i}", alpha=0.12
+            )
+        ax.axhline(PROBABILITY * 100, color="0.3", ls=":", lw=1)
+        ax.set_title(commodity, fontsize=9)
+        ax.set_xlabel("humanitarian trucks per day")
+        ax.grid(True, lw=0.4, alpha=0.6)
+    axes[0].set_ylabel("replications never short, %")
+    axes[-1].legend(fontsize=8, frameon=False)
+    fig.suptitle("Probability of meeting need on every day, by trucks per day tried in the search "
+                 f"(95 % Wilson intervals; dotted: the {PROBABILITY:.0%} target)", fontsize=10)  # fmt: skip
+    return fig
+
+
+def main() -> None:
+    args = arguments("minimum_capacity", __doc__.splitlines()[0])
+    reps = 4 if args.quick else 40
+    scenario = ls.load_scenario(CONFIG, overrides=OVERRIDES)
+    rows, evaluations = [], []
+    for denial in DENIALS:
+        for commodity in COMMODITIES:
+            answer = ls.minimum_parameter(
+                scenario, PARAMETER, metric=f"shortage_days:{commodity}", target=0.0, better="lower",
+                probability=PROBABILITY, low=0.0, high=24.0, step=0.25 if not args.quick else 1.0,
+                replications=reps, seed=1, workers=args.workers,
+                overrides={"regimes.checkpoint.denial_probability": denial})  # fmt: skip
+            rows.append({"denial probability": denial, "commodity": commodity,
+                         "minimum trucks/day": answer.value if answer.value is not None else float("nan")})  # fmt: skip
+            evaluations.append(answer.evaluations.assign(commodity=commodity, denial=denial))
+            print(f"denial {denial:g}, {commodity}: {answer}")
+    table = pd.DataFrame(rows)
+    all_evaluations = pd.concat(evaluations, ignore_index=True)
+    all_evaluations.to_csv(args.out / "search_evaluations.csv", index=False)
+    wide = table.pivot(index="denial probability", columns="commodity", values="minimum trucks/day")
+    wide = wide[list(COMMODITIES)].reset_index()
+    wide["all three"] = wide[list(COMMODITIES)].max(axis=1)
+
+    report = Report(
+        args, "minimum_capacity", "Minimum humanitarian trucks per day through a checkpoint"
+    )
+    report.text(
+        "**Question.** Under checkpoint conditions for the whole period, how many humanitarian trucks "
+        "a day keep each commodity at or above need on every day from 1 Dec 2022 to 30 Sep 2023, in at "
+        f"least {PROBABILITY:.0%} of replications, if the checkpoint turns back 0 %, 10 % or 30 % of trucks?",
+        "**What was run.** `configs/blockade_2023.toml` with the Lachin corridor under the historical "
+        "`checkpoint` regime from the first day (ICRC and peacekeepers only; one inspection lane, "
+        "exponential inspections of 1 h mean: assumptions). One humanitarian source sends 19 t trucks "
+        "(Poisson) carrying food, fuel and medicine in proportion to daily need by weight "
+        f"({', '.join(f'{c} {s:.2%}' for c, s in MIX.items())}). All other sources are off. The dated "
+        "rationing decisions are lifted, and the gas and power links are left intact. The initial "
+        "stocks (about 30 days of food, 10 of fuel, 45 of medicine: assumptions) and local food "
+        "production (10 % of need) are the historical scenario's. For each denial rate and "
+        f"commodity, the capacity search bisects the truck rate from 0 to 24 per day in steps of "
+        f"{0.25 if not args.quick else 1.0:g}. It runs {reps} replications per trial value, with the "
+        "same seeds at every value.",
+    )
+    report.text("## Answer", "Smallest trucks/day meeting the target (NaN: none up to 24/day). "
+                "'All three' is the largest, the rate that keeps every commodity at need.")  # fmt: skip
+    report.table(wide, "minimum_trucks_per_day.csv")
+    report.figure(probability_plot(all_evaluations), "search_probability",
+                  "Share of replications in which the commodity was never short, at each truck rate the "
+                  "search tried, by denial probability.")  # fmt: skip
+    report.text(
+        "**Reading it.** The whole daily need (about 104 t) fills about 5.5 trucks. The cargo is "
+        "mixed in proportion to need, so every commodity needs roughly that rate. Initial stocks "
+        "and local food production lower the threshold at first. Denials raise it by about "
+        "1 / (1 - denial probability). Random arrival days add a margin for the 90 % target. The "
+        "commodity with the smallest initial stock relative to need (fuel, about 10 days) binds first.",
+        "## Caveats",
+        "- A result holds for this cargo mix. Sending fuel and food in separate trucks changes the "
+        "per-commodity answers, but not the total tonnage needed.\n"
+        "- The inspection time, the number of lanes and the denial probabilities are assumptions; no "
+        "per-truck figures are reported for the Lachin checkpoint (standards row 49). At these rates the "
+        "single lane is far from saturated (about 24 inspections/day possible).\n"
+        "- Medicine need is the primary-care kit norm only (standards row 24). Hospital and chronic care "
+        "(e.g. dialysis) need more, and that need is not modelled.\n"
+        "- 'At or above need on every day' is a strict target. A lower target (for example "
+        "`share_met:food` >= 0.95) gives smaller numbers; rerun `ls.minimum_parameter` with another metric.",
+    )
+    report.write("python experiments/minimum_capacity.py" + (" --quick" if args.quick else ""))
+
+
+if __name__ == "__main__":
+    main()
