@@ -51,7 +51,6 @@ def main() -> None:
     comparison = ls.compare(SCENARIOS, replications=reps, workers=args.workers, out=args.out / "runs",
                             resume=True)  # fmt: skip
     comparison.save(args.out)
-    commodities = comparison.sweep.spec["commodities"]
     report = Report(
         args, "counterfactuals", "What would have kept 120,000 people supplied? Six scenarios"
     )
