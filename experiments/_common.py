@@ -67,6 +67,21 @@ class Report:
         print(f"Wrote {self.args.report} and {self.args.out}/")
 
 
+def resumable(run, folder: Path):
+    """``run(resume=True)``: reuses finished runs of an interrupted experiment; if the folder
+    holds runs of an older configuration, it is cleared and the experiment starts afresh."""
+    from lachin_sim.errors import ConfigError
+
+    try:
+        return run(resume=True)
+    except ConfigError as exc:
+        if "different sweep" not in str(exc):
+            raise
+        print(f"{folder} holds runs of another configuration: starting afresh")
+        shutil.rmtree(folder)
+        return run(resume=True)
+
+
 def markdown_table(df: pd.DataFrame) -> str:
     """A GitHub markdown table (strings as given; floats to 3 significant digits)."""
 

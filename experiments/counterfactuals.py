@@ -13,7 +13,7 @@ energy (kcal/person/day), each as median and 5-95 % over replications.
 from __future__ import annotations
 
 import pandas as pd
-from _common import REPO, Report, arguments
+from _common import REPO, Report, arguments, resumable
 
 import lachin_sim as ls
 from lachin_sim.scenarios import load_scenario_set
@@ -48,8 +48,8 @@ def main() -> None:
     args = arguments("counterfactuals", __doc__.splitlines()[0])
     config, _ = load_scenario_set(SCENARIOS)
     reps = 3 if args.quick else config.replications
-    comparison = ls.compare(SCENARIOS, replications=reps, workers=args.workers, out=args.out / "runs",
-                            resume=True)  # fmt: skip
+    comparison = resumable(lambda resume: ls.compare(SCENARIOS, replications=reps, workers=args.workers,
+                                                     out=args.out / "runs", resume=resume), args.out / "runs")  # fmt: skip
     comparison.save(args.out)
     report = Report(
         args, "counterfactuals", "What would have kept 120,000 people supplied? Six scenarios"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from _common import REPO, Report, arguments
+from _common import REPO, Report, arguments, resumable
 
 import lachin_sim as ls
 from lachin_sim.calibration import calibrate, cumulative_delivered
@@ -107,8 +107,8 @@ def main() -> None:
         + " No later phase is tuned: the checkpoint, the halt and September follow from their inputs.",
     )
 
-    sweep = ls.sweep(scenario, replications=reps, seed=0, workers=args.workers, out=args.out / "runs",
-                     resume=True, progress=None)  # fmt: skip
+    sweep = resumable(lambda resume: ls.sweep(scenario, replications=reps, seed=0, workers=args.workers,
+                                              out=args.out / "runs", resume=resume), args.out / "runs")  # fmt: skip
     marks = scenario_marks(scenario)
     report.text("## Days of supply and share of need met")
     report.figure(fan_chart(sweep, series="days_of_supply", commodities=["food", "fuel", "medicine"], marks=marks),

@@ -229,9 +229,11 @@ def heatmap(sweep, metric: str, x: str | None = None, y: str | None = None,
     return fig
 
 
-def scenario_marks(scenario, links: bool = True) -> list[tuple[pd.Timestamp, str]]:
+def scenario_marks(
+    scenario, links: bool = True, min_outage_days: float = 7
+) -> list[tuple[pd.Timestamp, str]]:
     """Dated marks for a scenario: regime changes on its first corridor, the start of each
-    energy-link outage (with ``links``) and its key dates."""
+    energy-link outage lasting ``min_outage_days`` or more (with ``links``), its key dates."""
     main = next(iter(scenario.corridors))
     marks = [
         (pd.Timestamp(e.start), f"{main}: {e.regime}")
@@ -240,6 +242,8 @@ def scenario_marks(scenario, links: bool = True) -> list[tuple[pd.Timestamp, str
     if links:
         for name, link in scenario.links.items():
             for o in link.outages:
+                if ((o.end or scenario.end) - o.start).days < min_outage_days:
+                    continue
                 verb = "cut" if o.capacity_factor == 0 else "reduced"
                 marks.append((pd.Timestamp(o.start), f"{name} {verb}"))
     marks.extend((pd.Timestamp(k.date), k.label) for k in scenario.key_dates)
@@ -288,8 +292,14 @@ def fan_chart(sweep, point_id: int = 0, series: str = "days_of_supply",
     params = ", ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}"
                        for k, v in (row.iloc[0].items() if len(row) else []))  # fmt: skip
     reps = sweep.spec.get("replications", "?")
-    fig.suptitle(f"{label.get(series, series)}: median and bands over {reps} replications\n"
-                 f"point {point_id}{': ' + params if params else ''}", fontsize=10)  # fmt: skip
+    name = sweep.spec.get("base", {}).get("name", "scenario")
+    where = (
+        f"point {point_id}: {params}"
+        if params
+        else f"{name} (dotted lines: regime changes, long energy cuts, key dates)"
+    )
+    fig.suptitle(f"{label.get(series, series)}: median and bands over {reps} replications\n{where}",
+                 fontsize=10)  # fmt: skip
     return fig
 
 
@@ -384,13 +394,20 @@ def scenario_overlay(comparison, series: str = "days_of_supply") -> Figure:
     fig = Figure(figsize=(12, 3.1 * rows + 1.2), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
     scale = 100 if series == "share_met" else 1
+    styles = ["-", "--", "-.", ":"]
     for ax, c in zip(axes, commodities, strict=False):
         for i, name in enumerate(comparison.names):
             b = bands[(bands["commodity"] == c) & (bands["scenario"] == name)]
+            first = i == 0  # the reference scenario: black, thick, drawn on top
+            colour = "black" if first else f"C{i - 1}"
             ax.fill_between(
-                b["date"], b["q05"] * scale, b["q95"] * scale, color=f"C{i}", alpha=0.15, lw=0
+                b["date"], b["q05"] * scale, b["q95"] * scale, color=colour, alpha=0.12, lw=0
             )
-            ax.plot(b["date"], b["q50"] * scale, color=f"C{i}", lw=1.4, label=name)
+            ax.plot(
+                b["date"], b["q50"] * scale, color=colour, lw=2.4 if first else 1.4,
+                ls="-" if first else styles[i % len(styles)], zorder=5 if first else 3,
+                label=name,
+            )  # fmt: skip
         ax.set_title(c, fontsize=9)
         ax.grid(True, axis="y", lw=0.4, alpha=0.6)
         if series == "days_of_supply":
