@@ -177,6 +177,7 @@ def test_executors_and_batching_give_identical_tables(serial, options):
     pd.testing.assert_frame_equal(other.design, serial.design, check_exact=True)
 
 
+@pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning")
 def test_dask_local_cluster_gives_identical_tables(serial):
     """The Dask executor on a two-worker LocalCluster gives the serial runs and bands tables."""
     other = run_grid(executor="dask", workers=2)
@@ -185,6 +186,7 @@ def test_dask_local_cluster_gives_identical_tables(serial):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning")
 def test_dask_scheduler_address_gives_identical_tables(serial):
     """The Dask executor given a running scheduler's address gives the serial tables."""
     from distributed import LocalCluster
