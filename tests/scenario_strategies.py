@@ -1,0 +1,270 @@
+"""Hypothesis strategy for random *valid* scenarios (raw dicts, ready for ``validate_scenario``).
+
+Everything the stock ledger depends on varies: horizon and tick length, population outflows,
+initial stocks, needs with monthly factors, production, spoilage, shelf life, storage caps
+(0 = not storable), trucks per day, schedules, convoy sizes, payloads, cargo mixes, regimes with
+capacity, inspection, denial and confiscation, timelines and random closures, links with
+outages, hydro plants, generators, rationing thresholds and caps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+OPERATORS = ["commercial", "humanitarian"]
+TRUCKED = ("food", "fuel")  # unit t, storable: trucks may carry them
+DAY = dt.timedelta(days=1)
+
+
+def _small(max_value: float) -> st.SearchStrategy[float]:
+    """Zero (one time in four: a boundary worth hitting) or a float in (0, max_value]."""
+    positive = st.floats(1e-3, max_value, allow_nan=False, allow_infinity=False)
+    return st.one_of(st.just(0.0), positive, positive, positive)
+
+
+def _hours() -> st.SearchStrategy[object]:
+    """A duration in hours: a bare number, or one of the named distributions."""
+    return st.one_of(
+        st.sampled_from([0.0, 1.0, 12.0, 24.0]),
+        st.floats(0, 30),
+        st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(0.1, 10)),
+        st.builds(
+            lambda lo, w: {"dist": "uniform", "low": lo, "high": lo + w},
+            st.floats(0, 10),
+            st.floats(0, 20),
+        ),
+        st.builds(
+            lambda lo, a, b: {"dist": "triangular", "low": lo, "mode": lo + a, "high": lo + a + b},
+            st.floats(0, 5),
+            st.floats(0, 5),
+            st.floats(0, 5),
+        ),
+        st.builds(
+            lambda m, s: {"dist": "lognormal", "median": m, "sigma": s},
+            st.floats(0.1, 5),
+            st.floats(0, 1),
+        ),
+    )
+
+
+def _day_in(draw, start: dt.date, days: int, lo: int = 0) -> dt.date:
+    return start + draw(st.integers(lo, days - 1)) * DAY
+
+
+def _interval(draw, start: dt.date, days: int) -> tuple[dt.date, dt.date | None]:
+    """[a, b) inside the scenario; b may be None (open-ended)."""
+    a = draw(st.integers(0, days - 1))
+    if draw(st.booleans()):
+        return start + a * DAY, None
+    return start + a * DAY, start + draw(st.integers(a + 1, days)) * DAY
+
+
+def _commodity(draw, unit: str, storable: bool) -> dict:
+    c: dict = {
+        "unit": unit,
+        "initial_stock": draw(_small(200.0)),
+        "need_per_person_day": draw(_small(0.02)),
+        "production_per_day": draw(_small(20.0)),
+        "spoilage_per_day": draw(st.one_of(st.just(0.0), st.floats(0.0, 0.5))),
+    }
+    if draw(st.booleans()):
+        c["monthly_need_factors"] = draw(st.lists(st.floats(0, 2), min_size=12, max_size=12))
+    if draw(st.booleans()):
+        c["shelf_life_days"] = draw(st.floats(0.25, 40))
+    if storable:
+        if draw(st.booleans()):
+            c["storage_capacity"] = draw(st.floats(0.5, 300))
+    else:
+        c["storage_capacity"] = draw(st.sampled_from([0.0, 0.0, None, 50.0]))
+        if c["storage_capacity"] is None:
+            del c["storage_capacity"]
+    if unit == "t" and draw(st.booleans()):
+        c["kcal_per_unit"] = draw(st.floats(1e5, 4e6))
+    return c
+
+
+def _regime(draw) -> dict:
+    lanes = draw(st.integers(0, 3))
+    p_deny = draw(st.sampled_from([0.0, 0.0, 0.1, 0.5, 1.0]))
+    p_conf = draw(st.sampled_from([0.0, 0.0, 0.2, 0.5, 1.0]).filter(lambda p: p + p_deny <= 1))
+    r: dict = {
+        "allowed_operators": draw(
+            st.sampled_from([OPERATORS, OPERATORS, OPERATORS[:1], OPERATORS[1:], []])
+        ),
+        "inspection_lanes": lanes,
+        "denial_probability": p_deny,
+        "confiscation_probability": p_conf,
+        "blocked_trucks": draw(st.sampled_from(["hold", "turn_back"])),
+    }
+    if lanes:
+        r["inspection_time_h"] = draw(_hours())
+    if draw(st.booleans()):
+        r["capacity_trucks_per_day"] = draw(st.integers(0, 12))
+    if draw(st.booleans()):
+        r["extra_delay_h"] = draw(_hours())
+    return r
+
+
+def _source(draw, start: dt.date, days: int, cargo_names: list[str]) -> dict:
+    weights = draw(
+        st.lists(st.integers(0, 5), min_size=len(cargo_names), max_size=len(cargo_names)).filter(
+            any
+        )
+    )
+    total = sum(weights)
+    cargo = {name: w / total for name, w in zip(cargo_names, weights, strict=True) if w}
+    src: dict = {
+        "operator": draw(st.sampled_from(OPERATORS)),
+        "corridor": "road",
+        "schedule": draw(st.sampled_from(["poisson", "regular", "dated"])),
+        "payload_t": draw(st.floats(0.5, 30)),
+        "cargo": cargo,
+        "convoy_size": draw(st.integers(1, 4)),
+        "jitter_h": draw(st.sampled_from([0.0, 0.0, 6.0, 30.0])),
+        "dispatch_when_blocked": draw(st.booleans()),
+        "enabled": draw(st.sampled_from([True, True, True, True, False])),
+    }
+    if src["schedule"] == "dated":
+        src["departures"] = [
+            {
+                "date": _day_in(draw, start, days),
+                "trucks": draw(st.integers(1, 6)),
+                **({"tonnes": draw(st.floats(1, 100))} if draw(st.booleans()) else {}),
+            }
+            for _ in range(draw(st.integers(1, 4)))
+        ]
+    else:
+        src["trucks_per_day"] = draw(_small(12.0))
+        if draw(st.booleans()):  # an active window applies to poisson and regular sources
+            a, b = _interval(draw, start, days)
+            src["active_from"] = a
+            if b is not None:
+                src["active_until"] = b
+    return src
+
+
+@st.composite
+def scenario_dicts(draw) -> dict:
+    """A random valid scenario as a raw dict."""
+    start = draw(st.dates(dt.date(2022, 1, 1), dt.date(2024, 12, 1)))
+    tick_days = draw(st.sampled_from([1.0, 1.0, 0.5, 0.25, 2.0]))
+    days = draw(st.integers(1, 20)) * 2  # even, so every tick length above divides it
+    initial = draw(st.integers(1, 5000))
+    raw: dict = {
+        "name": "random",
+        "start": start,
+        "end": start + days * DAY,
+        "seed": draw(st.integers(0, 2**32 - 1)),
+        "tick_days": tick_days,
+        "operators": OPERATORS,
+        "population": {"initial": initial, "outflows": []},
+    }
+    for _ in range(draw(st.integers(0, 2))):
+        a, b = _interval(draw, start, days)
+        outflow = {"start": a, "people": draw(st.floats(0, initial / 2))}
+        if b is not None:
+            outflow["end"] = b
+        raw["population"]["outflows"].append(outflow)
+
+    commodities = {"food": _commodity(draw, "t", storable=True)}
+    if draw(st.booleans()):
+        commodities["fuel"] = _commodity(draw, "t", storable=True)
+    if draw(st.booleans()):
+        commodities["electricity"] = _commodity(draw, "kWh", storable=False)
+    if draw(st.booleans()):
+        commodities["gas"] = _commodity(draw, "m3", storable=False)
+    raw["commodities"] = commodities
+
+    regimes = {f"r{i}": _regime(draw) for i in range(draw(st.integers(1, 3)))}
+    raw["regimes"] = regimes
+    names = sorted(regimes)
+    switch_days = sorted(set(draw(st.lists(st.integers(1, days - 1), max_size=3))))
+    timeline = [{"start": start, "regime": draw(st.sampled_from(names))}]
+    timeline += [
+        {"start": start + d * DAY, "regime": draw(st.sampled_from(names))} for d in switch_days
+    ]
+    road: dict = {
+        "travel_to_checkpoint_h": draw(_hours()),
+        "travel_from_checkpoint_h": draw(_hours()),
+        "timeline": timeline,
+    }
+    if draw(st.booleans()):
+        road["random_closures"] = {
+            "rate_per_day": draw(st.floats(0, 0.5)),
+            "duration_days": draw(
+                st.one_of(
+                    st.floats(0.1, 5),
+                    st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(0.1, 3)),
+                )
+            ),
+            "regime": draw(st.sampled_from(names)),
+        }
+    raw["corridors"] = {"road": road}
+
+    trucked = [c for c in TRUCKED if c in commodities]
+    raw["convoys"] = {
+        f"s{i}": _source(draw, start, days, trucked) for i in range(draw(st.integers(1, 3)))
+    }
+
+    links = {}
+    for com in ("electricity", "gas"):
+        if com in commodities and draw(st.booleans()):
+            outages = []
+            for _ in range(draw(st.integers(0, 2))):
+                a, b = _interval(draw, start, days)
+                outages.append({"start": a, "end": b, "capacity_factor": draw(st.floats(0, 1))})
+            links[f"{com}_link"] = {
+                "commodity": com,
+                "capacity_per_day": draw(_small(40.0)),
+                "outages": outages,
+            }
+    raw["links"] = links
+
+    if "electricity" in commodities and draw(st.booleans()):
+        top = draw(st.floats(1, 1000))
+        hydro = {
+            "commodity": "electricity",
+            "capacity_per_day": draw(_small(40.0)),
+            "output_per_m3": draw(st.floats(0.05, 2)),
+            "reservoir_max_m3": top,
+            "reservoir_initial_m3": draw(st.floats(0, top)),
+            "dead_volume_m3": draw(st.floats(0, top)),
+            "inflow_m3_per_day": draw(_small(200.0)),
+        }
+        if draw(st.booleans()):
+            hydro["monthly_inflow_factors"] = draw(
+                st.lists(st.floats(0, 2), min_size=12, max_size=12)
+            )
+        raw["hydro"] = {"dam": hydro}
+    if "electricity" in commodities and "fuel" in commodities and draw(st.booleans()):
+        raw["generators"] = {
+            "backup": {
+                "commodity": "electricity",
+                "fuel": "fuel",
+                "capacity_per_day": draw(_small(100.0)),
+                "fuel_per_unit": draw(st.floats(1e-3, 0.5)),
+            }
+        }
+
+    thresholds = {}
+    for com in trucked:
+        if draw(st.booleans()):
+            thresholds[com] = [
+                {"below_days_of_supply": draw(st.floats(0.5, 30)), "ration": draw(st.floats(0, 1))}
+                for _ in range(draw(st.integers(1, 2)))
+            ]
+    caps = []
+    for _ in range(draw(st.integers(0, 2))):
+        a, b = _interval(draw, start, days)
+        cap = {
+            "commodity": draw(st.sampled_from(sorted(commodities))),
+            "start": a,
+            "ration": draw(st.floats(0, 1)),
+        }
+        if b is not None:
+            cap["end"] = b
+        caps.append(cap)
+    raw["rationing"] = {"thresholds": thresholds, "caps": caps}
+    return raw
