@@ -1,11 +1,12 @@
 """What happens to one truck at the checkpoint.
 
 The truck asks the gate: if the regime in force bars its operator it is held until the regime
-changes, or turned back, as the regime says. Otherwise it takes a slot of the day's capacity
-(waiting for the next day when none is left), queues for an inspection lane (a SimPy
-``Resource``), is inspected, and is then denied, has its cargo confiscated, or passes. A truck
-checks the gate again after inspection: a closure that began meanwhile holds it too, so nothing
-slips through a closed corridor because it arrived earlier.
+changes, or turned back, as the regime says. Otherwise it queues for an inspection lane (a
+SimPy ``Resource``) and is inspected, if the regime inspects. It then asks the gate again (a
+closure that began meanwhile holds it too, so nothing slips through a closed corridor because it
+arrived earlier) and takes one of the day's clearances (``capacity_trucks_per_day``; when none
+is left it waits for the next day). The regime that inspected it decides: denied, cargo
+confiscated, or passed.
 """
 
 from __future__ import annotations
@@ -40,17 +41,18 @@ def cross(env, gate: CorridorGate, operator: str, rec: list) -> Generator:
                 return None
             yield gate.changed
             continue
-        if decided_by is not None:
-            break
-        if not state.take_slot(env.now):
+        if decided_by is None:
+            decided_by = state
+            if state.lanes is not None:
+                with state.lanes.request() as request:
+                    yield request
+                    rec[QUEUED] = env.now
+                    yield env.timeout(state.inspect_h() / 24.0)
+                rec[INSPECTED] = env.now
+                continue  # a closure may have begun during the inspection: ask the gate again
+        if not state.take_slot(env.now):  # today's clearances used up: wait for the next day
             yield env.timeout(int(env.now) + 1 - env.now)
             continue
-        if state.lanes is not None:
-            with state.lanes.request() as request:
-                yield request
-                rec[QUEUED] = env.now
-                yield env.timeout(state.inspect_h() / 24.0)
-            rec[INSPECTED] = env.now
-        decided_by = state
+        break
     rec[CLEARED], rec[REGIME] = env.now, decided_by.name
     return decided_by

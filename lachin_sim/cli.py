@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import ConfigError, SweepInterrupted
+from .errors import ConfigError, Problem, SweepInterrupted
 
 EXIT_USAGE = 2
 EXIT_FAILED_RUNS = 1
@@ -25,7 +25,10 @@ EXECUTOR_CHOICES = ("serial", "processes", "dask")
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse printed its message (usage errors exit 2)
+        return int(exc.code or 0)
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_USAGE
@@ -61,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario; write tables and plots")
     run.add_argument("config", help="scenario TOML file")
     run.add_argument("--out", help="result folder (default: results/<scenario name>)")
-    run.add_argument("--seed", type=int, help="random seed (default: the config's seed)")
+    run.add_argument("--seed", type=_seed, help="random seed, >= 0 (default: the config's seed)")
     _add_set(run)
     run.add_argument("--no-plots", action="store_true", help="write tables only")
     run.set_defaults(handler=_run)
@@ -100,6 +103,17 @@ def _parser() -> argparse.ArgumentParser:
     for register in EXTRA_COMMANDS:
         register(sub)
     return parser
+
+
+def _seed(text: str) -> int:
+    """A seed: a whole number >= 0 (numpy's seed sequences take no negatives)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; a seed is a whole number >= 0")
+    return value
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
@@ -157,8 +171,12 @@ def _sweep(args: argparse.Namespace) -> int:
     raw = read_config(scenario_path)
     for path, value in config.overrides.items():
         set_dotted(raw, path, value)
+    source = f"{args.config} (base scenario {scenario_path})"
+    _check_heatmap_metrics(
+        raw, source, config.heatmap_metrics, config.design.points(config.seed)[0]
+    )
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
-    result = run_sweep(raw, str(scenario_path), config.design, config.replications, config.seed,
+    result = run_sweep(raw, source, config.design, config.replications, config.seed,
                        executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                        out=out, resume=args.resume, keep_full_runs=tuple(config.keep_full_runs))  # fmt: skip
     if not args.no_plots:
@@ -212,6 +230,21 @@ def format_comparison(table) -> str:
             f"{cell(by.loc['shortage_days'], '.0f'):>18}{cell(by.loc['share_met'], '.2f'):>22}"
         )
     return "\n".join(lines)
+
+
+def _check_heatmap_metrics(raw: dict, source: str, metrics: list[str], point: dict) -> None:
+    """Refuse unknown heatmap metrics before a sweep runs, listing the known ones."""
+    from .metrics import metric_names
+
+    if not metrics:
+        return
+    from .validation import validate_scenario
+
+    known = metric_names(validate_scenario(raw, source, overrides=point))
+    bad = [m for m in metrics if m not in known]
+    if bad:
+        raise ConfigError(source, [Problem("heatmap_metrics", m, f"unknown metric; known: {', '.join(known)}")
+                                   for m in bad])  # fmt: skip
 
 
 def format_summary(result) -> str:

@@ -73,7 +73,9 @@ class Regime(Model):
 
     description: str = ""
     allowed_operators: list[str]
-    capacity_trucks_per_day: NonNegativeInt | None = None  # None = unlimited
+    capacity_trucks_per_day: NonNegativeInt | None = (
+        None  # trucks clearing per day; None = unlimited
+    )
     inspection_lanes: NonNegativeInt = 0  # 0 = no inspection
     inspection_time_h: Distribution = Fixed(value=0.0)  # hours per truck
     denial_probability: Probability = 0.0  # truck turned back, cargo kept by its operator
@@ -267,12 +269,7 @@ def read_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict:
     and deep-merges its own tables over it: tables merge key by key, values and lists replace.
     """
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
+    raw = read_toml(path)
     base_name = raw.pop("extends", None)
     if base_name is None:
         return raw
@@ -284,6 +281,27 @@ def read_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict:
             str(path), [Problem("extends", base_name, "configs extend each other in a loop")]
         )
     return deep_merge(read_config(base_path, (*_seen, path.resolve())), raw)
+
+
+def read_toml(path: str | os.PathLike) -> dict:
+    """Parse a TOML file; any reason it cannot be read becomes a ConfigError naming the file."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError(str(path), [Problem("", None, "is a folder, not a TOML file")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), [Problem("", None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            str(path), [Problem("", None, f"cannot be read: {exc.strerror}")]
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
 
 
 def deep_merge(base: dict, update: dict) -> dict:

@@ -48,7 +48,8 @@ class RegimeState:
         self.day, self.count = -1, 0
 
     def take_slot(self, now: float) -> bool:
-        """Count a truck against today's capacity; False when today's capacity is used up."""
+        """Count a truck clearing the checkpoint against today's capacity (calendar day of
+        ``now``); False when today's capacity is used up."""
         if self.capacity is None:
             return True
         day = int(now)

@@ -15,8 +15,8 @@ A design is a list of *points*; each point maps dotted config paths (the same pa
 from __future__ import annotations
 
 import itertools
+import math
 import os
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -44,7 +44,7 @@ def latin_hypercube(
     for name, (low, high) in ranges.items():
         strata = (rng.permutation(samples) + rng.random(samples)) / samples
         columns[name] = low + strata * (high - low)
-    return _points(columns, samples, integers)
+    return _points(columns, samples, integers, ranges)
 
 
 def random_design(
@@ -53,16 +53,24 @@ def random_design(
     """``samples`` independent uniform points over the ranges."""
     rng = np.random.default_rng(seed)
     columns = {name: rng.uniform(low, high, samples) for name, (low, high) in ranges.items()}
-    return _points(columns, samples, integers)
+    return _points(columns, samples, integers, ranges)
 
 
-def _points(columns: dict[str, np.ndarray], samples: int, integers: tuple[str, ...]) -> list[dict]:
+def _points(
+    columns: dict[str, np.ndarray],
+    samples: int,
+    integers: tuple[str, ...],
+    ranges: dict[str, tuple[float, float]],
+) -> list[dict]:
     points = []
     for i in range(samples):
         point: dict[str, object] = {}
         for name, col in columns.items():
             value = float(col[i])
-            point[name] = round(value) if name in integers else value
+            if name in integers:  # the nearest whole number inside the range
+                low, high = ranges[name]
+                value = min(max(round(value), math.ceil(low)), math.floor(high))
+            point[name] = value
         points.append(point)
     return points
 
@@ -143,22 +151,22 @@ class SweepConfig(BaseModel):
 
 def load_sweep_config(path: str | os.PathLike) -> tuple[SweepConfig, Path]:
     """Read and validate a sweep config; returns it and the resolved base scenario path."""
+    from .config import read_toml
+
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
+    raw = read_toml(path)
     try:
         config = SweepConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = [
-            Problem(".".join(str(p) for p in e["loc"]), e.get("input"), e["msg"])
-            for e in exc.errors()
-        ]
-        raise ConfigError(str(path), problems) from None
+        raise ConfigError(str(path), design_problems(exc)) from None
     return config, (path.parent / config.scenario)
+
+
+def design_problems(exc: ValidationError) -> list[Problem]:
+    """Pydantic errors of a sweep config or design as problems (path, value, message)."""
+    return [
+        Problem(".".join(str(p) for p in e["loc"]), e.get("input"), e["msg"]) for e in exc.errors()
+    ]
 
 
 def check_parameters(names: list[str], source: str) -> None:

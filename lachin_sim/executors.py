@@ -109,7 +109,7 @@ def _dask(
             n_workers=workers or default_workers(),
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never clashes with another cluster
             host="127.0.0.1",
         )
         client = Client(cluster)

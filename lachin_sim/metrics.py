@@ -75,6 +75,29 @@ def shortage_episodes(stocks: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                        "ongoing": bool})  # fmt: skip
 
 
+COMMODITY_METRICS = (
+    "days_to_first_shortage", *(f"days_to_share_below_{round(m * 100)}pct" for m in MILESTONES),
+    "shortage_days", "share_met", "min_share_met", "unmet", "final_days_of_supply",
+)  # fmt: skip
+OPERATOR_METRICS = (
+    "trucks_sent", "trucks_delivered", "trucks_denied", "trucks_confiscated", "trucks_pending",
+    "trucks_withheld", "delivered_t",
+)  # fmt: skip
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    """Names of the summary metrics a run of ``scenario`` reports, known before running."""
+    names = []
+    for name, c in scenario.commodities.items():
+        if c.need_per_person_day > 0:
+            names += [f"{m}:{name}" for m in COMMODITY_METRICS]
+            if c.kcal_per_unit is not None:
+                names.append(f"kcal_per_person_day:{name}")
+    for op in sorted({s.operator for s in scenario.convoys.values()}):
+        names += [f"{m}:{op}" for m in OPERATOR_METRICS]
+    return names
+
+
 def summarize(
     stocks: pd.DataFrame,
     convoys: pd.DataFrame,

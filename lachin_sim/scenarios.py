@@ -23,7 +23,6 @@ A scenarios file::
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -32,8 +31,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .config import read_config
-from .designs import Design
+from .config import read_config, read_toml
+from .designs import Design, design_problems
 from .errors import ConfigError, Problem
 from .sweep import SweepResult, run_sweep
 
@@ -63,17 +62,9 @@ def load_scenario_set(path: str | os.PathLike) -> tuple[ScenarioSet, Path]:
     """Read and validate a scenarios file; returns it and the resolved base scenario path."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        config = ScenarioSet.model_validate(raw)
-    except FileNotFoundError:
-        raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
+        config = ScenarioSet.model_validate(read_toml(path))
     except ValidationError as exc:
-        problems = [
-            Problem(".".join(map(str, e["loc"])), e.get("input"), e["msg"]) for e in exc.errors()
-        ]
-        raise ConfigError(str(path), problems) from None
+        raise ConfigError(str(path), design_problems(exc)) from None
     return config, path.parent / config.base
 
 

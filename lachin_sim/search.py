@@ -91,15 +91,15 @@ def minimum_parameter(
             result = sweep(scenario, grid={parameter: [int(value) if integer else value]},
                            replications=replications, seed=seed, overrides=overrides,
                            executor=executor, workers=workers, progress=False)  # fmt: skip
-            ok = result.runs[result.runs["status"] == "ok"]
-            if metric not in ok:
-                raise KeyError(
-                    f"unknown metric {metric!r}; known: {', '.join(c for c in ok.columns if ':' in c)}"
-                )
-            share = success_share(ok[metric], target, better)
-            lo, hi = wilson_interval(share, len(ok))
+            runs = result.runs
+            if metric not in runs:
+                known = ", ".join(c for c in runs.columns if ":" in c)
+                raise KeyError(f"unknown metric {metric!r}; known: {known}")
+            values = runs[metric].where(runs["status"] == "ok")  # a failed run does not meet it
+            share = success_share(values, target, better)
+            lo, hi = wilson_interval(share, len(runs))
             tried[value] = {parameter: value, "probability": share, "ci_low": lo, "ci_high": hi,
-                            "replications": len(ok), "meets": share >= probability}  # fmt: skip
+                            "replications": len(runs), "meets": share >= probability}  # fmt: skip
         return bool(tried[value]["meets"])
 
     def snap(value: float) -> float:

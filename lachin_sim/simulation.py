@@ -30,6 +30,8 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
     The result depends only on the scenario and the seed.
     """
     seed = scenario.seed if seed is None else int(seed)
+    if seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed}")
     wall0 = time.perf_counter()
     env = simpy.Environment()
     starts = tick_starts(scenario)
@@ -88,6 +90,7 @@ def _consumption_ticks(
     for k in range(n):
         yield env.timeout((k + 1) * tick - env.now)
         supply.tick(k, env.now)
+    supply.closed = True  # trucks arriving from now on are past the end: they stay pending
 
 
 def regime_table(

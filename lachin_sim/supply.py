@@ -66,6 +66,7 @@ class SupplySystem:
         self.hydro = [HydroPlant(n, h, scenario, months) for n, h in scenario.hydro.items()]
         self.generators = [GeneratorSet(n, g, scenario) for n, g in scenario.generators.items()]
         self._delivered = [0.0] * len(self.names)
+        self.closed = False  # True once the last tick is settled
         self._rows: list[tuple] = []  # one per (tick, commodity): FLOW_COLUMNS
         self._energy: list[tuple] = []
 

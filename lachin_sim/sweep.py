@@ -32,12 +32,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from . import __version__
 from .config import Scenario, read_config, set_dotted
-from .designs import Design, check_parameters
+from .designs import Design, check_parameters, design_problems
 from .errors import ConfigError, Problem, SweepInterrupted
-from .executors import run_batches
+from .executors import EXECUTORS, run_batches
 from .metrics import by_commodity
 from .streams import spawn_seeds
 
@@ -65,9 +66,33 @@ _SCENARIOS: dict[tuple[str, int], Scenario] = {}
 def register_base(key: str, raw: dict, source: str, points: list[dict], commodities: list[str],
                   keep_dir: str | None, keep_ids: tuple[int, ...]) -> None:  # fmt: skip
     """Make a sweep's base scenario known in this process (worker initializer)."""
+    _exit_with_parent()
     if key not in _BASES:
         _BASES[key] = {"raw": raw, "source": source, "points": points,
                        "commodities": commodities, "keep_dir": keep_dir, "keep": set(keep_ids)}  # fmt: skip
+
+
+_WATCHING: list[int] = []
+
+
+def _exit_with_parent() -> None:
+    """In a worker process: exit when the process that started it dies (a killed sweep must not
+    leave workers behind). Polls the parent id once a second from a daemon thread."""
+    import multiprocessing
+    import threading
+    import time
+
+    if multiprocessing.parent_process() is None or _WATCHING:
+        return  # the main process, or already watching
+    parent = os.getppid()
+    _WATCHING.append(parent)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def _scenario(key: str, point_id: int) -> Scenario:
@@ -150,8 +175,8 @@ class SweepResult:
     def load(cls, directory: str | os.PathLike) -> SweepResult:
         folder = Path(directory)
         spec = json.loads((folder / "sweep.json").read_text())
-        runs = pd.read_csv(folder / "runs.csv", keep_default_na=True)
-        runs["error"] = runs["error"].fillna("")
+        runs = pd.read_csv(folder / "runs.csv", dtype={"error": "str", "status": "str"})
+        runs["error"] = runs["error"].fillna("")  # an empty error (a run that succeeded) is ""
         bands = pd.read_csv(folder / "bands.csv", parse_dates=["date"])
         design = pd.read_csv(folder / "design.csv")
         return cls(runs=runs, bands=bands, design=design, spec=spec, directory=folder)
@@ -198,8 +223,11 @@ def sweep(
     for path, value in (overrides or {}).items():
         set_dotted(raw, path, value)
     kind = design or ("grid" if grid else "lhs" if ranges else "replications")
-    spec_design = Design(kind=kind, grid=grid or {}, ranges=ranges or {}, samples=samples,
-                         integer=list(integer))  # fmt: skip
+    try:
+        spec_design = Design(kind=kind, grid=grid or {}, ranges=ranges or {}, samples=samples,
+                             integer=list(integer))  # fmt: skip
+    except ValidationError as exc:
+        raise ConfigError("sweep design", design_problems(exc)) from None
     return run_sweep(raw, source, spec_design, replications, seed, executor, workers, scheduler,
                      out, resume, keep_full_runs, batch_size, progress)  # fmt: skip
 
@@ -228,9 +256,19 @@ def run_sweep(
     """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command."""
     from .validation import validate_scenario
 
+    if executor not in EXECUTORS:
+        raise ConfigError(
+            "sweep", [Problem("executor", executor, f"choose one of {', '.join(EXECUTORS)}")]
+        )
     parameters = design.parameters()
     check_parameters(parameters, source)
     points = design.points(seed)
+    n_runs = len(points) * replications
+    bad_keep = [i for i in keep_full_runs if not 0 <= i < n_runs]
+    if bad_keep or (keep_full_runs and out is None):
+        why = (f"run ids must be in 0..{n_runs - 1}" if bad_keep
+               else "full runs are saved inside the sweep folder: give out (--out)")  # fmt: skip
+        raise ConfigError(source, [Problem("keep_full_runs", list(keep_full_runs), why)])
     problems: list[Problem] = []
     for point in points:  # every point is checked before any run starts
         try:
@@ -260,23 +298,40 @@ def run_sweep(
         "tick_days": base.tick_days,
         "n_dates": len(dates),
     }
-    spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k != "package_version"})
+    # The sweep's identity: what is run (content, not how the path was typed) and with which
+    # package version, so a resumed sweep never mixes results of two versions.
+    spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k != "source"})
     tasks = [
         RunTask(p * replications + r, p, r, run_seeds[r])
         for p in range(len(points))
         for r in range(replications)
     ]
-    store = _Store(out, spec, resume) if out is not None else None
-    state = _State(spec, len(points), replications, commodities, len(dates))
-    if store is not None:
-        store.load_into(state)
-    todo = [t for t in tasks if t.run_id not in state.done]
-    key = spec["sweep_sha256"]
-    keep_dir = str(Path(out) / "full") if out is not None and keep_full_runs else None
+    keep_dir = str(Path(out).resolve() / "full") if out is not None and keep_full_runs else None
+    key = _digest([spec["sweep_sha256"], keep_dir, sorted(keep_full_runs)])  # worker registry key
     setup_args = (key, raw, source, points, commodities, keep_dir, tuple(keep_full_runs))
-    size = batch_size or _batch_size(len(todo), workers, executor)
-    batches = [(key, todo[i : i + size]) for i in range(0, len(todo), size)]
-    bar = _progress_bar(len(tasks), len(tasks) - len(todo), progress, source)
+    state = _State(spec, len(points), replications, commodities, len(dates))
+    store = _Store(out, spec, resume) if out is not None else None
+    try:
+        if store is not None:
+            store.load_into(state)
+        todo = [t for t in tasks if t.run_id not in state.done]
+        size = batch_size or _batch_size(len(todo), workers, executor)
+        batches = [(key, todo[i : i + size]) for i in range(0, len(todo), size)]
+        bar = _progress_bar(len(tasks), len(tasks) - len(todo), progress, source)
+        _run(state, store, batches, setup_args, executor, workers, scheduler, bar, out)
+        result = state.result(points, parameters, dates)
+        if store is not None:
+            result.save(store.folder)
+        return result
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _run(state: _State, store: _Store | None, batches: list, setup_args: tuple, executor: str,
+         workers: int | None, scheduler: str | None, bar, out) -> None:  # fmt: skip
+    """Run the batches, streaming each finished one to the store; on any stop, say what is saved."""
+    total = len(state.done) + sum(len(tasks) for _, tasks in batches)
     try:
         for results in run_batches(executor, batches, run_batch, register_base, setup_args,
                                    workers, scheduler):  # fmt: skip
@@ -286,22 +341,15 @@ def run_sweep(
             state.forget(completed)
             if bar is not None:
                 bar.update(len(results))
-    except (KeyboardInterrupt, Exception) as exc:
-        saved = len(state.done)
+    except (KeyboardInterrupt, Exception) as exc:  # what finished is on disk; say how to go on
         where = f" in {out}; rerun with resume (--resume) to finish" if out is not None else ""
-        message = (
-            f"sweep stopped after {saved} of {len(tasks)} runs ({type(exc).__name__}: {exc}){where}"
-        )
+        message = f"sweep stopped after {len(state.done)} of {total} runs ({type(exc).__name__}: {exc}){where}"
         if isinstance(exc, KeyboardInterrupt):
             raise KeyboardInterrupt(message) from exc
         raise SweepInterrupted(message) from exc
     finally:
         if bar is not None:
             bar.close()
-    result = state.result(points, parameters, dates)
-    if store is not None:
-        result.save(store.folder)
-    return result
 
 
 def _batch_size(n: int, workers: int | None, executor: str) -> int:
@@ -351,7 +399,7 @@ class _State:
             self.done.add(run_id)
             self.rows.append((run_id, status, error, metrics))
             point, rep = divmod(run_id, self.replications)
-            if series is not None:
+            if series is not None and point not in self.bands:
                 self.buffers.setdefault(point, {})[rep] = series
             self.counts[point] += 1
             if self.counts[point] == self.replications and point not in self.bands:
@@ -429,27 +477,40 @@ class _Store:
                 raise ConfigError(str(self.folder), [Problem("--out", str(self.folder),
                     "already holds a sweep; add --resume to continue it, or choose another folder")])  # fmt: skip
             if old.get("sweep_sha256") != spec["sweep_sha256"]:
-                raise ConfigError(str(self.folder), [Problem("--resume", str(self.folder),
-                    "holds a different sweep (scenario, design, replications or seed changed); "
-                    "choose another folder")])  # fmt: skip
+                why = ("holds a different sweep (scenario, design, replications or seed changed); "
+                       "choose another folder")  # fmt: skip
+                if old.get("package_version") != spec["package_version"]:
+                    why = (f"holds a sweep made with lachin-sim {old.get('package_version')}; this is "
+                           f"{spec['package_version']}, and results of two versions must not mix")  # fmt: skip
+                raise ConfigError(str(self.folder), [Problem("--resume", str(self.folder), why)])
         self.chunks.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock(self.folder)
         if not spec_path.exists():
             _atomic_write(spec_path, json.dumps(spec, indent=1, default=str) + "\n")
         self._count = len(list(self.chunks.glob("chunk-*.npz")))
 
+    def close(self) -> None:
+        """Release the folder for other sessions."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
     def load_into(self, state: _State) -> None:
-        """Read back every chunk of an earlier session (resume)."""
-        for path in sorted(self.chunks.glob("chunk-*.npz")):
+        """Read back every chunk of an earlier session (resume). The bands of points already
+        complete are read first, so that only incomplete points' series are held in memory."""
+        paths = sorted(self.chunks.glob("chunk-*.npz"))
+        for path in paths:
+            with np.load(path, allow_pickle=False) as z:
+                for p, q in zip(z["band_points"].tolist(), z["bands"], strict=True):
+                    state.bands.setdefault(int(p), q)
+        for path in paths:
             with np.load(path, allow_pickle=False) as z:
                 rows = json.loads(bytes(z["rows"]).decode())
                 series = z["series"]
                 has = z["has_series"]
-                for p, q in zip(z["band_points"].tolist(), z["bands"], strict=True):
-                    state.bands.setdefault(int(p), q)
                 results = [(r[0], r[1], r[2], r[3], series[i] if has[i] else None)
                            for i, r in enumerate(rows)]  # fmt: skip
-            state.add(results)
-        state.forget([p for p in list(state.buffers) if p in state.bands])
+            state.forget(state.add(results))
 
     def write_chunk(self, results: list[tuple], completed: list[int], state: _State) -> None:
         """One file per finished batch, renamed into place when whole."""
@@ -474,6 +535,22 @@ class _Store:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _lock(folder: Path):
+    """An exclusive lock on the sweep folder for this session (None where locks are unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return None
+    handle = open(folder / ".lock", "w")  # noqa: SIM115 - held open for the session
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise ConfigError(str(folder), [Problem("--out", str(folder),
+                          "is in use by another running sweep; wait for it or choose another folder")]) from None  # fmt: skip
+    return handle
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -162,20 +162,12 @@ def test_refusal_from_a_fresh_process_has_no_traceback(tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a folder given as CONFIG escapes as an IsADirectoryError traceback with exit 1",
-)
 def test_a_folder_given_as_config_is_refused(run_cli, tmp_path):
     """A config path that is a folder is a path the user can fix: exit 2, no traceback."""
     out = tmp_path / "out"
     assert_refused(run_cli("run", tmp_path, "--out", out), tmp_path, out, ())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a config that is not UTF-8 escapes as a UnicodeDecodeError traceback with exit 1",
-)
 def test_a_config_that_is_not_utf8_is_refused(run_cli, tmp_path):
     """A config file in another encoding is refused with exit 2, naming the file."""
     config, out = tmp_path / "latin1.toml", tmp_path / "out"
@@ -183,11 +175,6 @@ def test_a_config_that_is_not_utf8_is_refused(run_cli, tmp_path):
     assert_refused(run_cli("run", config, "--out", out), config, out, ())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --seed -1 is not validated; numpy raises "
-    "'expected non-negative integer' as a traceback with exit 1",
-)
 def test_negative_seed_option_is_refused(run_cli, tmp_path):
     """`--seed -1` is refused like `--set seed=-1` (seeds are non-negative integers)."""
     out = tmp_path / "out"

@@ -267,11 +267,6 @@ BAD_API_DESIGNS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ls.sweep() builds Design(...) directly, so a bad design raises pydantic's "
-    "ValidationError, not the ConfigError that errors.py documents for sweep designs",
-)
 @pytest.mark.parametrize("kwargs", BAD_API_DESIGNS.values(), ids=BAD_API_DESIGNS.keys())
 def test_python_api_refuses_bad_designs_with_config_error(kwargs):
     """A bad design given to ls.sweep() is a ConfigError, as it is from a sweep-config file."""

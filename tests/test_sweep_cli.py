@@ -166,11 +166,6 @@ def test_missing_scenario_or_config_exits_2(tmp_path, run_cli):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: problems found in the design points (bad value, unknown path, unsweepable "
-    "field) are reported against the base scenario file, not the sweep config that holds them",
-)
 @pytest.mark.parametrize("name", ["unknown dotted path", "sweeping tick_days", "probability 1.5"])
 def test_parameter_errors_name_the_sweep_config(tmp_path, run_cli, name):
     """An error in a swept parameter names the sweep config file where the parameter is."""
@@ -180,11 +175,6 @@ def test_parameter_errors_name_the_sweep_config(tmp_path, run_cli, name):
     assert "my_sweep.toml" in done.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: heatmap_metrics are not checked before the sweep runs; a misspelt metric "
-    "crashes in plotting (KeyError traceback) after every run has finished",
-)
 def test_unknown_heatmap_metric_is_refused_before_running(tmp_path, run_cli):
     """A heatmap metric that no run will produce is refused up front (exit 2, nothing run)."""
     config = write_sweep_files(tmp_path, GRID_2X2.replace('"share_met:food"', '"share_met:fod"'))

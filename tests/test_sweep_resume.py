@@ -264,12 +264,6 @@ def test_cli_refuses_existing_folder_and_changed_design(tmp_path, run_cli):
     assert resumed.code == 0, resumed.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the sweep's identity (sweep_sha256) includes the scenario path as typed "
-    "(config folder / relative scenario path), so resuming with the same config named by "
-    "another path (absolute, or from another folder) is refused as 'a different sweep'",
-)
 def test_cli_resume_accepts_the_same_config_by_another_path(tmp_path, monkeypatch, run_cli):
     """Resuming works when the same sweep config is named by an absolute instead of a relative
     path (e.g. after changing directory)."""
@@ -352,7 +346,9 @@ def test_killed_parent_process_resumes(tmp_path, kill_reference):
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
     finally:
-        kill_group_members(proc.pid)  # the orphaned workers (see the xfail test below)
+        kill_group_members(
+            proc.pid
+        )  # workers exit by themselves; this only cleans up after a failure
     assert not (out / "runs.csv").exists()
     assert 0 < len(chunk_run_ids(out)) < KILL_RUNS
     resume_and_compare(config, out, reference)
@@ -383,11 +379,6 @@ def test_killed_worker_stops_the_sweep_with_a_message_and_resumes(tmp_path, kill
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when the sweep's parent process is killed, its forked ProcessPoolExecutor "
-    "workers never notice and stay alive (blocked on the call queue) indefinitely",
-)
 def test_killed_parent_leaves_no_worker_processes(tmp_path, kill_reference):
     """After SIGKILL to the sweep's parent, its worker processes exit within a few seconds."""
     config, _ = kill_reference
