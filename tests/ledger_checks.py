@@ -137,28 +137,16 @@ def link_fed(result) -> set[str]:
     return {link.commodity for link in result.scenario.links.values()}
 
 
-def truck_tonnes_delivered(result, before: float | None = None) -> pd.Series:
-    """Tonnes of each commodity on trucks with outcome 'delivered' (optionally arrived before a
-    time in days since the start)."""
+def truck_tonnes_delivered(result) -> pd.Series:
+    """Tonnes of each commodity on the trucks with outcome 'delivered'."""
     convoys = result.convoys
     delivered = convoys[convoys["outcome"] == "delivered"]
-    if before is not None:
-        arrived = (delivered["arrived"] - pd.Timestamp(result.scenario.start)) / pd.Timedelta(
-            days=1
-        )
-        delivered = delivered[arrived < before]
     return pd.Series(
         {
             name: float(delivered[f"{name}_t"].sum()) if f"{name}_t" in delivered else 0.0
             for name in result.scenario.commodities
         }
     )
-
-
-def horizon_days(result) -> float:
-    """Time (days since the start) at which the last consumption tick closes."""
-    s = result.scenario
-    return float(np.ceil(s.days / s.tick_days - 1e-9) * s.tick_days)
 
 
 def assert_truck_records(result) -> None:

@@ -17,7 +17,6 @@ from ledger_checks import (
     assert_reservoir_ledger,
     assert_stock_ledger,
     assert_truck_records,
-    horizon_days,
     link_fed,
     truck_tonnes_delivered,
 )
@@ -49,15 +48,9 @@ def check_bounds(raw: dict) -> None:
 def check_deliveries(raw: dict) -> None:
     result = run(raw)
     in_stocks = result.stocks.groupby("commodity")["delivered"].sum()
-    every = truck_tonnes_delivered(result)
-    # A truck unloading exactly when the last tick closes may or may not reach the stocks table,
-    # depending on event order: a known bug, exposed by
-    # test_checkpoint.py::test_truck_arriving_at_the_horizon_is_in_the_stock_table. Every tonne
-    # delivered earlier must be there; with no truck at the horizon the two bounds coincide.
-    earlier = truck_tonnes_delivered(result, before=horizon_days(result))
+    by_trucks = truck_tonnes_delivered(result)
     for name in sorted(set(result.scenario.commodities) - link_fed(result)):
-        tol = 1e-9 * max(every[name], 1.0)
-        assert earlier[name] - tol <= in_stocks[name] <= every[name] + tol, name
+        assert in_stocks[name] == pytest.approx(by_trucks[name], rel=1e-9, abs=1e-9), name
     assert_truck_records(result)
 
 
