@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import REPO
 
 
@@ -19,7 +18,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for block in blocks:
         namespace: dict = {"__name__": "__main__"}
-        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own docs
+        exec(compile(block, "README.md", "exec"), namespace)
         assert (tmp_path / "depletion.png").exists()
         assert (tmp_path / "results" / "my_run" / "stocks.csv").exists()
         assert "share_met:food" in namespace["sweep"].by_point("share_met:food").columns
