@@ -6,30 +6,36 @@ folder holding a link to the repo's ``configs/``: paths in the examples resolve 
 the repo root, and what the examples write (``results/...``) lands in the temporary folder.
 
 - A block whose first line is ``# not run`` is only compiled (it needs a Dask cluster).
-- A block that starts a Dask LocalCluster is marked slow (run with ``--slow``).
+- A block that starts a Dask LocalCluster is marked slow (run with ``--slow``) and gets a
+  timeout, so a cluster that does not come up fails the test instead of hanging the run.
 
 Fenced ```toml blocks are sweep configs (they have ``[design]``) or scenarios files (they have
 ``base``); each must validate, and the scenario it names must exist where the shipped files of
-its kind live.
+its kind live. The ``lachin-sim run ... --set`` examples of docs/historical_scenario.md must
+give valid scenarios.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from lachin_sim.config import load_scenario
 from lachin_sim.designs import SweepConfig
 from lachin_sim.scenarios import ScenarioSet
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "sweeps.md"
+HISTORICAL = REPO / "docs" / "historical_scenario.md"
 BLOCK = re.compile(r"^```(python|toml)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 NOT_RUN = "# not run"
 SLOW_MARKERS = ('executor="dask"',)  # a LocalCluster takes seconds to start
+SLOW_TIMEOUT_S = 300  # a cluster that never comes up fails the test instead of hanging the run
 
 
 def blocks(language: str) -> list[tuple[int, str]]:
@@ -46,7 +52,8 @@ def python_params() -> list:
     params = []
     for line, source in blocks("python"):
         slow = any(marker in source for marker in SLOW_MARKERS)
-        marks = [pytest.mark.slow] if slow and not source.startswith(NOT_RUN) else []
+        runs = not source.startswith(NOT_RUN)
+        marks = [pytest.mark.slow, pytest.mark.timeout(SLOW_TIMEOUT_S)] if slow and runs else []
         params.append(pytest.param(line, source, id=f"sweeps.md:{line}", marks=marks))
     return params
 
@@ -89,3 +96,18 @@ def test_toml_example_validates(line: int, source: str) -> None:
     else:
         config = ScenarioSet.model_validate(raw)
         assert (REPO / "configs" / "scenarios" / config.base).is_file()
+
+
+def run_commands() -> list[str]:
+    """The ``lachin-sim run CONFIG --set ...`` example lines of the historical-scenario page."""
+    text = HISTORICAL.read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.startswith("lachin-sim run ")]
+
+
+@pytest.mark.parametrize("command", run_commands())
+def test_historical_set_examples_validate(command: str) -> None:
+    """Each ``--set`` example of the historical-scenario page gives a valid scenario."""
+    argv = shlex.split(command)[2:]  # drop "lachin-sim run"
+    config, overrides = argv[0], [argv[i + 1] for i, a in enumerate(argv) if a == "--set"]
+    assert overrides, command
+    load_scenario(REPO / config, overrides=overrides)
