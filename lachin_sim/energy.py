@@ -53,13 +53,16 @@ class HydroPlant:
         self.max_output = plant.capacity_per_day * scenario.tick_days
 
     def generate(self, tick: int, wanted: float) -> tuple[float, float, float, float]:
-        """Produce up to ``wanted``; returns (output, water_in, water_released, water_spilled)."""
+        """Produce up to ``wanted``; returns (output, water_in, water_released, water_spilled).
+        The tick's inflow can be turbined in the same tick (run-of-river); what exceeds the
+        reservoir afterwards spills."""
         p = self.plant
+        water_in = self.inflow[tick]
+        self.volume += water_in
         usable = max(self.volume - p.dead_volume_m3, 0.0)
         output = max(0.0, min(wanted, self.max_output, usable * p.output_per_m3))
         released = output / p.output_per_m3
-        water_in = self.inflow[tick]
-        self.volume += water_in - released
+        self.volume -= released
         spilled = max(self.volume - p.reservoir_max_m3, 0.0)
         self.volume -= spilled
         return output, water_in, released, spilled

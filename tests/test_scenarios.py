@@ -174,3 +174,17 @@ def test_shipped_counterfactuals_file_names_the_required_scenarios(configs_dir):
     raw = ls.config.read_config(base)
     for name, named in config.scenarios.items():
         validate_scenario(raw, source=name, overrides=named.overrides)
+
+
+def test_counterfactual_copies_of_calibrated_rates_match_the_base(configs_dir):
+    """The Aghdam counterfactual reroutes the base's ICRC and peacekeeper flows: its copied
+    rates, payloads and cargo mixes must equal the base's (they go stale after a refit)."""
+    config, base_path = load_scenario_set(configs_dir / "scenarios" / "counterfactuals.toml")
+    base = ls.load_scenario(base_path)
+    overrides = config.scenarios["aghdam_second_route"].overrides
+    for copy, original in (("icrc_via_aghdam", "icrc"), ("peacekeeper_via_aghdam", "peacekeeper")):
+        rerouted = overrides[f"convoys.{copy}"]
+        source = base.convoys[original]
+        assert rerouted["trucks_per_day"] == source.trucks_per_day, copy
+        assert rerouted["payload_t"] == source.payload_t, copy
+        assert rerouted["cargo"] == source.cargo, copy
