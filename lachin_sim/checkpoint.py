@@ -21,6 +21,9 @@ TRUCK_FIELDS = (
     "reached_checkpoint", "inspection_start", "inspected", "cleared", "arrived",
     "outcome", "reason", "regime",
 )  # fmt: skip
+TIME_FIELDS = (
+    "departed", "reached_checkpoint", "inspection_start", "inspected", "cleared", "arrived",
+)  # fmt: skip
 REACHED, QUEUED, INSPECTED, CLEARED, ARRIVED, OUTCOME, REASON, REGIME = (
     TRUCK_FIELDS.index(f)
     for f in ("reached_checkpoint", "inspection_start", "inspected", "cleared", "arrived",

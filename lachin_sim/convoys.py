@@ -17,22 +17,13 @@ from collections.abc import Generator
 import numpy as np
 import pandas as pd
 
-from .checkpoint import ARRIVED, OUTCOME, REASON, TRUCK_FIELDS, cross
+from .checkpoint import ARRIVED, OUTCOME, REASON, TIME_FIELDS, TRUCK_FIELDS, cross
 from .config import ConvoySource, Scenario
 from .corridor import CorridorGate
 from .streams import np_stream
 from .supply import SupplySystem
 
-OUTCOMES = ("delivered", "denied", "confiscated", "pending")
 NAN = float("nan")
-TIME_FIELDS = (
-    "departed",
-    "reached_checkpoint",
-    "inspection_start",
-    "inspected",
-    "cleared",
-    "arrived",
-)
 
 
 def departure_schedule(

@@ -17,19 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .checkpoint import TIME_FIELDS
 from .config import Scenario
 
 TABLES = ("stocks", "convoys", "regimes", "energy", "shortages")
 DATE_COLUMNS = {
     "stocks": ["date"],
-    "convoys": [
-        "departed",
-        "reached_checkpoint",
-        "inspection_start",
-        "inspected",
-        "cleared",
-        "arrived",
-    ],
+    "convoys": list(TIME_FIELDS),
     "regimes": ["start", "end"],
     "energy": ["date"],
     "shortages": ["start", "end"],

@@ -40,12 +40,15 @@ from .designs import Design, check_parameters, design_problems
 from .errors import ConfigError, Problem, SweepInterrupted
 from .executors import EXECUTORS, run_batches
 from .metrics import by_commodity
+from .population import tick_starts
 from .streams import spawn_seeds
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 SERIES = ("days_of_supply", "share_met")
-RUN_COLUMNS = ("run_id", "point_id", "replication", "seed", "status", "error")
+
+
+BAND_REPLICATIONS = 1000  # fan-chart bands use at most this many replications of each point
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class RunTask:
     point_id: int
     replication: int
     seed: int
+    with_series: bool  # send back the daily series (for the bands) or only the summary
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,7 +122,7 @@ def run_batch(batch: tuple[str, list[RunTask]]) -> list[tuple]:
             result = simulate(_scenario(key, task.point_id), seed=task.seed)
             if task.run_id in base["keep"] and base["keep_dir"]:
                 result.save(Path(base["keep_dir"]) / f"run-{task.run_id:06d}")
-            series = _series(result.stocks, base["commodities"])
+            series = _series(result.stocks, base["commodities"]) if task.with_series else None
             out.append((task.run_id, "ok", "", result.summary.to_dict(), series))
         except Exception as exc:  # a failed run is data: record it, the sweep goes on
             out.append((task.run_id, "failed", f"{type(exc).__name__}: {exc}", {}, None))
@@ -208,6 +212,7 @@ def sweep(
     keep_full_runs: tuple[int, ...] = (),
     batch_size: int | None = None,
     progress: bool | None = None,
+    band_replications: int = BAND_REPLICATIONS,
 ) -> SweepResult:
     """Run ``scenario`` at every design point, ``replications`` times each.
 
@@ -217,7 +222,9 @@ def sweep(
     paths of ``--set``. ``overrides`` apply to every run. ``executor`` is "serial",
     "processes" (default: all cores) or "dask" (``scheduler`` address, or a LocalCluster).
     With ``out``, results stream to that folder and an interrupted sweep resumes with
-    ``resume=True``. ``progress``: a tqdm bar (None = only on a terminal).
+    ``resume=True``. ``progress``: a tqdm bar (None = only on a terminal). The quantile
+    bands of each point use its first ``band_replications`` replications (memory stays bounded
+    however many replications a point has); the runs table has them all.
     """
     raw, source = _base_raw(scenario)
     for path, value in (overrides or {}).items():
@@ -229,7 +236,7 @@ def sweep(
     except ValidationError as exc:
         raise ConfigError("sweep design", design_problems(exc)) from None
     return run_sweep(raw, source, spec_design, replications, seed, executor, workers, scheduler,
-                     out, resume, keep_full_runs, batch_size, progress)  # fmt: skip
+                     out, resume, keep_full_runs, batch_size, progress, band_replications)  # fmt: skip
 
 
 def _base_raw(scenario: Scenario | str | os.PathLike) -> tuple[dict, str]:
@@ -252,6 +259,7 @@ def run_sweep(
     keep_full_runs: tuple[int, ...] = (),
     batch_size: int | None = None,
     progress: bool | None = None,
+    band_replications: int = BAND_REPLICATIONS,
 ) -> SweepResult:
     """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command."""
     from .validation import validate_scenario
@@ -279,9 +287,7 @@ def run_sweep(
         raise ConfigError(f"{source} (sweep parameters)", problems)
     base = validate_scenario(raw, source, overrides=points[0])  # calendar and commodities
     commodities = [n for n, c in base.commodities.items() if c.need_per_person_day > 0]
-    dates = pd.Timestamp(base.start) + pd.to_timedelta(
-        np.arange(int(np.ceil(base.days / base.tick_days - 1e-9))) * base.tick_days, unit="D"
-    )
+    dates = pd.Timestamp(base.start) + pd.to_timedelta(tick_starts(base), unit="D")
     run_seeds = spawn_seeds(seed, replications)
     spec = {
         "package_version": __version__,
@@ -291,6 +297,7 @@ def run_sweep(
         "parameters": parameters,
         "points": points,
         "replications": replications,
+        "band_replications": min(replications, max(1, band_replications)),
         "seed": seed,
         "run_seeds": run_seeds,
         "commodities": commodities,
@@ -301,8 +308,9 @@ def run_sweep(
     # The sweep's identity: what is run (content, not how the path was typed) and with which
     # package version, so a resumed sweep never mixes results of two versions.
     spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k != "source"})
+    band_reps = spec["band_replications"]
     tasks = [
-        RunTask(p * replications + r, p, r, run_seeds[r])
+        RunTask(p * replications + r, p, r, run_seeds[r], r < band_reps)
         for p in range(len(points))
         for r in range(replications)
     ]
@@ -377,35 +385,48 @@ def _digest(obj: object) -> str:
 
 
 class _State:
-    """What the parent keeps: one summary row per finished run, and the series of points not
-    yet complete (dropped as soon as a point's last replication is in)."""
+    """What the parent keeps: one compact summary row per finished run, and the daily series
+    of the band replications of points whose bands are not computed yet (dropped as soon as
+    they are)."""
 
     def __init__(self, spec: dict, n_points: int, replications: int, commodities: list[str],
                  n_dates: int):  # fmt: skip
         self.spec, self.replications = spec, replications
+        self.band_reps = spec["band_replications"]
         self.shape = (len(SERIES), len(commodities), n_dates)
         self.done: set[int] = set()
-        self.rows: list[tuple] = []  # (run_id, status, error, {metric: value})
+        self.metric_index: dict[str, int] = {}  # metric name -> position in the value arrays
+        self.rows: list[tuple] = []  # (run_id, status, error, float64 array of metric values)
         self.buffers: dict[int, dict[int, np.ndarray]] = {}  # point -> replication -> series
-        self.counts = np.zeros(n_points, dtype=int)
+        self.counts = np.zeros(n_points, dtype=int)  # band replications finished, per point
         self.bands: dict[int, np.ndarray] = {}  # point -> (quantiles, series, commodity, date)
 
     def add(self, results: list[tuple]) -> list[int]:
-        """Record finished runs; returns the points they completed."""
+        """Record finished runs; returns the points whose bands they completed."""
         completed = []
         for run_id, status, error, metrics, series in results:
             if run_id in self.done:
                 continue  # a duplicate from a resumed chunk: first one wins
             self.done.add(run_id)
-            self.rows.append((run_id, status, error, metrics))
+            self.rows.append((run_id, status, error, self._values(metrics)))
             point, rep = divmod(run_id, self.replications)
-            if series is not None and point not in self.bands:
+            if rep >= self.band_reps or point in self.bands:
+                continue
+            if series is not None:
                 self.buffers.setdefault(point, {})[rep] = series
             self.counts[point] += 1
-            if self.counts[point] == self.replications and point not in self.bands:
+            if self.counts[point] == self.band_reps:
                 self.bands[point] = self._quantiles(point)
                 completed.append(point)
         return completed
+
+    def _values(self, metrics: dict[str, float]) -> np.ndarray:
+        for name in metrics:
+            self.metric_index.setdefault(name, len(self.metric_index))
+        values = np.full(len(self.metric_index), np.nan)
+        for name, value in metrics.items():
+            values[self.metric_index[name]] = value
+        return values
 
     def _quantiles(self, point: int) -> np.ndarray:
         stack = list(self.buffers.get(point, {}).values())
@@ -426,7 +447,9 @@ class _State:
             design if len(design.columns) > 1 else pd.DataFrame({"point_id": range(len(points))})
         )
         rows = sorted(self.rows, key=lambda r: r[0])
-        metric_names = list(dict.fromkeys(k for r in rows for k in r[3]))
+        values = np.full((len(rows), len(self.metric_index)), np.nan)
+        for i, row in enumerate(rows):
+            values[i, : len(row[3])] = row[3]
         table = {
             "run_id": [r[0] for r in rows],
             "point_id": [r[0] // self.replications for r in rows],
@@ -438,8 +461,8 @@ class _State:
             table[name] = [points[p][name] for p in table["point_id"]]
         table["status"] = [r[1] for r in rows]
         table["error"] = [r[2] for r in rows]
-        for m in metric_names:
-            table[m] = [r[3].get(m, np.nan) for r in rows]
+        for name, column in self.metric_index.items():
+            table[name] = values[:, column]
         runs = pd.DataFrame(table)
         return SweepResult(runs=runs, bands=self._bands_table(dates), design=design, spec=self.spec)
 

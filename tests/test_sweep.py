@@ -415,3 +415,35 @@ def test_load_sweep_keeps_dtypes_without_warnings(tmp_path):
         warnings.simplefilter("error")
         loaded = ls.load_sweep(tmp_path / "out")
     pd.testing.assert_series_equal(loaded.runs.dtypes, result.runs.dtypes)
+
+
+def test_bands_use_the_first_band_replications_and_runs_keep_all(monkeypatch):
+    """With band_replications = 2, each point's bands are the quantiles of its first two
+    replications only, its series beyond them are never buffered, and the runs table still has
+    every replication (memory stays bounded however many replications a point has)."""
+    states = []
+
+    class Recording(SWEEP_MODULE._State):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            states.append(self)
+            self.largest = 0
+
+        def add(self, results):
+            done = super().add(results)
+            self.largest = max([self.largest, *(len(b) for b in self.buffers.values())])
+            return done
+
+    monkeypatch.setattr(SWEEP_MODULE, "_State", Recording)
+    result = run_grid(replications=5, band_replications=2, batch_size=1)
+    assert len(result.runs) == len(POINTS) * 5
+    assert states[0].largest <= 2
+    point_id = 1
+    seeds = result.runs.loc[result.runs["point_id"] == point_id, "seed"].tolist()[:2]
+    stack = np.stack([per_run_series(simulate_point(POINTS[point_id], s), "share_met", "food")
+                      for s in seeds])  # fmt: skip
+    band = result.bands[(result.bands["point_id"] == point_id) & (result.bands["series"] == "share_met")
+                        & (result.bands["commodity"] == "food")]  # fmt: skip
+    np.testing.assert_allclose(
+        band["q50"].to_numpy(dtype=float), np.median(stack, axis=0), atol=1e-6
+    )
