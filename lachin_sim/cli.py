@@ -178,7 +178,8 @@ def _sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
     result = run_sweep(raw, source, config.design, config.replications, config.seed,
                        executor=args.executor, workers=args.workers, scheduler=args.scheduler,
-                       out=out, resume=args.resume, keep_full_runs=tuple(config.keep_full_runs))  # fmt: skip
+                       out=out, resume=args.resume, keep_full_runs=tuple(config.keep_full_runs),
+                       band_replications=config.band_replications)  # fmt: skip
     if not args.no_plots:
         from .plotting import save_sweep_plots
 

@@ -147,6 +147,7 @@ class SweepConfig(BaseModel):
     design: Design
     keep_full_runs: list[int] = []  # run ids whose full result folders are also saved
     heatmap_metrics: list[str] = []  # summary metrics to draw as heatmaps (two-parameter grids)
+    band_replications: Annotated[int, Field(gt=0)] = 1000  # replications per point in the bands
 
 
 def load_sweep_config(path: str | os.PathLike) -> tuple[SweepConfig, Path]:
