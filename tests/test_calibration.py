@@ -64,6 +64,7 @@ def test_calibration_recovers_a_rate_from_a_series_the_model_generated(scenario)
     assert list(fit.fit["observed"]) == pytest.approx(list(observed.values()))
 
 
+@pytest.mark.slow
 def test_calibration_moves_with_the_observation(scenario):
     """Asking for twice the deliveries yields about twice the truck rate (the fit is not fixed)."""
     output = cumulative_delivered(operators=["humanitarian"])

@@ -178,6 +178,7 @@ def test_executors_and_batching_give_identical_tables(serial, options):
 
 
 @pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning")
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_tables(serial):
     """The Dask executor on a two-worker LocalCluster gives the serial runs and bands tables."""
     other = run_grid(executor="dask", workers=2)

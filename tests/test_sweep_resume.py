@@ -336,6 +336,7 @@ def resume_and_compare(config: Path, out: Path, reference: Path) -> None:
     assert sorted(ids) == list(range(KILL_RUNS))
 
 
+@pytest.mark.slow
 def test_killed_parent_process_resumes(tmp_path, kill_reference):
     """SIGKILL to the sweep's parent process mid-sweep leaves whole chunks only; --resume
     finishes with the uninterrupted tables."""
@@ -354,6 +355,7 @@ def test_killed_parent_process_resumes(tmp_path, kill_reference):
     resume_and_compare(config, out, reference)
 
 
+@pytest.mark.slow
 def test_killed_worker_stops_the_sweep_with_a_message_and_resumes(tmp_path, kill_reference):
     """SIGKILL to one worker stops the sweep with a clear message (no traceback) and exit code
     1; --resume finishes with the uninterrupted tables."""
