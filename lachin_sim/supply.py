@@ -59,9 +59,7 @@ class SupplySystem:
             self.need_per_day.append((c.need_per_person_day * factors * population).tolist())
         self.production = [c.production_per_day * tick for c in commodities]
         self.spoil_fraction = [1.0 - (1.0 - c.spoilage_per_day) ** tick for c in commodities]
-        policy = RationPolicy(scenario, tick_starts)
-        self.caps = [policy.caps_for(name) for name in self.names]
-        self.steps = [policy.steps_for(name) for name in self.names]
+        self.policy = RationPolicy(scenario, tick_starts)
         self.links = [LinkFlow(n, ln, scenario, tick_starts) for n, ln in scenario.links.items()]
         self.hydro = [HydroPlant(n, h, scenario, months) for n, h in scenario.hydro.items()]
         self.generators = [GeneratorSet(n, g, scenario) for n, g in scenario.generators.items()]
@@ -87,15 +85,7 @@ class SupplySystem:
                 st.add(amount, now)
                 produced[i] = amount
             need_day = self.need_per_day[i][k]
-            caps, ration = self.caps[i], 1.0
-            if caps is not None:
-                ration = caps[k]
-            if self.steps[i]:
-                dos = st.level / need_day if need_day > 0 else float("inf")
-                for below, step_ration in self.steps[i]:
-                    if dos < below and step_ration < ration:
-                        ration = step_ration
-            rations[i] = ration
+            rations[i] = ration = self.policy.ration(i, k, st.level, need_day)
             demand[i] = ration * need_day * tick
         energy = self._energy
         for link in self.links:
@@ -160,8 +150,3 @@ class SupplySystem:
         ticks = energy.pop("tick").to_numpy(dtype=int)
         energy.insert(0, "date", dates[ticks] if n else dates[:0])
         return stocks, energy
-
-
-def initial_stocks(scenario: Scenario) -> dict[str, float]:
-    """Initial stock of each commodity (commodity unit)."""
-    return {n: c.initial_stock for n, c in scenario.commodities.items()}
