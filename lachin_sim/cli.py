@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from .errors import ConfigError, Problem, SweepInterrupted
+from .executors import EXECUTORS
 
 EXIT_USAGE = 2
 EXIT_FAILED_RUNS = 1
-EXECUTOR_CHOICES = ("serial", "processes", "dask")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("config", help="sweep config TOML (names a base scenario and a design)")
     sweep.add_argument("--out", help="sweep folder (default: results/<sweep config name>)")
     sweep.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
-    sweep.add_argument("--executor", choices=EXECUTOR_CHOICES, default="processes",
+    sweep.add_argument("--executor", choices=EXECUTORS, default="processes",
                        help="where runs execute (default: processes)")  # fmt: skip
     sweep.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
     sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
@@ -95,13 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--replications", type=int, help="override the file's replications")
     compare.add_argument("--only", nargs="+", metavar="NAME", help="run only these scenarios")
     compare.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
-    compare.add_argument("--executor", choices=EXECUTOR_CHOICES, default="processes")
+    compare.add_argument("--executor", choices=EXECUTORS, default="processes")
     compare.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
     compare.add_argument("--resume", action="store_true", help="continue an interrupted comparison")
     compare.set_defaults(handler=_compare)
 
-    for register in EXTRA_COMMANDS:
-        register(sub)
     return parser
 
 
@@ -162,12 +159,11 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from .config import read_config, set_dotted
     from .designs import load_sweep_config
     from .sweep import run_sweep
 
     config, scenario_path = load_sweep_config(args.config)
-    from .config import read_config, set_dotted
-
     raw = read_config(scenario_path)
     for path, value in config.overrides.items():
         set_dotted(raw, path, value)
@@ -286,10 +282,6 @@ def format_summary(result) -> str:
 
 def _date(s, day: float) -> str:
     return (s.start.fromordinal(s.start.toordinal() + int(day))).isoformat()
-
-
-# Sub-commands defined by other modules (sweeps, scenario comparison) register here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 if __name__ == "__main__":  # pragma: no cover
