@@ -2,7 +2,9 @@
 
 A :class:`CorridorGate` holds the regime in force now (``gate.regime``) and an event,
 ``gate.changed``, that fires at every switch, so trucks held at the checkpoint wake exactly
-when the regime changes. Each switch is logged for the ``regimes`` table.
+when the regime changes. Each switch is logged for the ``regimes`` table. Switches are
+scheduled ahead of ordinary events at the same instant, so a regime change at time t applies to
+every departure and arrival at t.
 """
 
 from __future__ import annotations
@@ -13,6 +15,16 @@ import simpy
 
 from .config import Corridor, Regime, Scenario
 from .streams import stream
+
+
+class _Switch(simpy.events.Event):
+    """A timeout processed before ordinary events of the same instant (SimPy's URGENT
+    priority, as its own process start-up uses): regime changes come first."""
+
+    def __init__(self, env: simpy.Environment, delay: float):
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, simpy.core.URGENT, delay)
 
 
 class RegimeState:
@@ -104,7 +116,7 @@ class CorridorGate:
 
     def _follow_timeline(self, switches: list) -> Generator:
         for at, state in switches:
-            yield self.env.timeout(at - self.env.now)
+            yield _Switch(self.env, at - self.env.now)
             self._scheduled = state
             if not self._closed:
                 self._switch(state, "timeline")
@@ -112,9 +124,9 @@ class CorridorGate:
     def _random_closures(self, rate: float, duration, closed: RegimeState, rng) -> Generator:
         env = self.env
         while True:
-            yield env.timeout(rng.expovariate(rate))
+            yield _Switch(env, rng.expovariate(rate))
             self._closed = True
             self._switch(closed, "random_closure")
-            yield env.timeout(duration())
+            yield _Switch(env, duration())
             self._closed = False
             self._switch(self._scheduled, "timeline")
