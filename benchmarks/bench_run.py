@@ -18,6 +18,7 @@ import time
 import simpy
 
 import lachin_sim as ls
+from lachin_sim.supply import SupplySystem
 
 
 def bare_simpy_rate(n: int = 200_000) -> float:
@@ -32,6 +33,29 @@ def bare_simpy_rate(n: int = 200_000) -> float:
     t0 = time.perf_counter()
     env.run()
     return n / (time.perf_counter() - t0)
+
+
+def tick_share(scenario, repeat: int) -> tuple[float, float]:
+    """Median time (s) spent in the daily consumption tick per run, and its share of the event
+    loop: the tick is wrapped with a timer for these runs only."""
+    original, spent = SupplySystem.tick, [0.0]
+
+    def timed(self, k, now):
+        t0 = time.perf_counter()
+        original(self, k, now)
+        spent[0] += time.perf_counter() - t0
+
+    SupplySystem.tick = timed
+    try:
+        ticks, shares = [], []
+        for seed in range(repeat):
+            spent[0] = 0.0
+            result = ls.simulate(scenario, seed=seed)
+            ticks.append(spent[0])
+            shares.append(spent[0] / result.metadata["event_loop_s"])
+    finally:
+        SupplySystem.tick = original
+    return statistics.median(ticks), statistics.median(shares)
 
 
 def main() -> None:
@@ -55,10 +79,16 @@ def main() -> None:
             walls.append(time.perf_counter() - t0)
             loops.append(result.metadata["event_loop_s"])
             events.append(result.metadata["events"])
-        wall, loop, ev = statistics.median(walls), statistics.median(loops), statistics.median(events)
+        wall, loop, ev = (
+            statistics.median(walls),
+            statistics.median(loops),
+            statistics.median(events),
+        )
         rate = ev / loop
         print(f"{scenario.name:<22}{wall * 1e3:>9.1f}{loop * 1e3:>9.1f}{ev:>8.0f}{rate:>12,.0f}"
               f"{rate / bare:>7.2f}{ev / wall / bare:>19.2f}")  # fmt: skip
+        spent, share = tick_share(scenario, max(5, args.repeat // 3))
+        print(f"{'':<22}daily tick: {spent * 1e3:.1f} ms per run, {share:.0%} of the event loop")
 
 
 if __name__ == "__main__":

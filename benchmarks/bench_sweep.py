@@ -41,7 +41,9 @@ def speed(runs: int, repeat: int) -> None:
         walls = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            ls.sweep(scenario, replications=runs, executor="processes", workers=workers, progress=False)
+            ls.sweep(
+                scenario, replications=runs, executor="processes", workers=workers, progress=False
+            )
             walls.append(time.perf_counter() - t0)
         times[workers] = statistics.median(walls)
         print(f"{runs} runs, {workers} worker(s): median {times[workers]:.1f} s over {repeat}, "
