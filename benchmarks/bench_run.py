@@ -18,7 +18,7 @@ import time
 import simpy
 
 import lachin_sim as ls
-from lachin_sim.supply import SupplySystem
+from lachin_sim.model.supply import SupplySystem
 
 
 def bare_simpy_rate(n: int = 200_000) -> float:

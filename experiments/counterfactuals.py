@@ -16,7 +16,7 @@ import pandas as pd
 from _common import REPO, Report, arguments, resumable
 
 import lachin_sim as ls
-from lachin_sim.scenarios import load_scenario_set
+from lachin_sim.studies.scenarios import load_scenario_set
 
 SCENARIOS = REPO / "configs" / "scenarios" / "counterfactuals.toml"
 KCAL = "kcal_per_person_day"

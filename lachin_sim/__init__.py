@@ -11,13 +11,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .config import Scenario, load_scenario
-from .errors import ConfigError
-from .results import Result, load_result
-from .scenarios import compare
-from .search import minimum_from_sweep, minimum_parameter
-from .simulation import simulate
-from .sweep import SweepResult, load_sweep, sweep
+from lachin_sim.config import load_scenario
+from lachin_sim.config.schema import Scenario
+from lachin_sim.errors import ConfigError
+from lachin_sim.model.simulation import simulate
+from lachin_sim.outputs.results import Result, load_result
+from lachin_sim.studies.scenarios import compare
+from lachin_sim.studies.search import minimum_from_sweep, minimum_parameter
+from lachin_sim.studies.sweep import SweepResult, load_sweep, sweep
 
 
 def __getattr__(name: str):
@@ -25,7 +26,7 @@ def __getattr__(name: str):
     if name in ("plot", "plotting"):
         import importlib
 
-        return importlib.import_module(".plotting", __name__)
+        return importlib.import_module("lachin_sim.outputs.plotting")
     raise AttributeError(f"module 'lachin_sim' has no attribute {name!r}")
 
 

@@ -15,8 +15,8 @@ import math
 import sys
 from pathlib import Path
 
-from .errors import ConfigError, Problem, SweepInterrupted
-from .executors import EXECUTORS
+from lachin_sim.errors import ConfigError, Problem, SweepInterrupted
+from lachin_sim.studies.executors import EXECUTORS
 
 EXIT_USAGE = 2
 EXIT_FAILED_RUNS = 1
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from lachin_sim import __version__
 
     parser = argparse.ArgumentParser(
         prog="lachin-sim",
@@ -124,8 +124,8 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .config import load_scenario
-    from .simulation import simulate
+    from lachin_sim.config import load_scenario
+    from lachin_sim.model.simulation import simulate
 
     scenario = load_scenario(args.config, overrides=args.set)
     out = Path(args.out) if args.out else Path("results") / scenario.name
@@ -137,7 +137,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .config import load_scenario
+    from lachin_sim.config import load_scenario
 
     s = load_scenario(args.config, overrides=args.set)
     print(
@@ -149,8 +149,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from .plotting import save_standard_plots
-    from .results import load_result
+    from lachin_sim.outputs.plotting import save_standard_plots
+    from lachin_sim.outputs.results import load_result
 
     result = load_result(args.result_dir)
     for path in save_standard_plots(result, args.result_dir):
@@ -159,9 +159,10 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .config import read_config, set_dotted
-    from .designs import load_sweep_config
-    from .sweep import run_sweep
+    from lachin_sim.config.files import read_config
+    from lachin_sim.config.paths import set_dotted
+    from lachin_sim.studies.designs import load_sweep_config
+    from lachin_sim.studies.sweep import run_sweep
 
     config, scenario_path = load_sweep_config(args.config)
     raw = read_config(scenario_path)
@@ -177,7 +178,7 @@ def _sweep(args: argparse.Namespace) -> int:
                        out=out, resume=args.resume, keep_full_runs=tuple(config.keep_full_runs),
                        band_replications=config.band_replications)  # fmt: skip
     if not args.no_plots:
-        from .plotting import save_sweep_plots
+        from lachin_sim.outputs.plotting import save_sweep_plots
 
         for path in save_sweep_plots(result, out, config.heatmap_metrics):
             print(f"Wrote {path}")
@@ -195,7 +196,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .scenarios import compare
+    from lachin_sim.studies.scenarios import compare
 
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
     comparison = compare(args.config, replications=args.replications, executor=args.executor,
@@ -231,11 +232,11 @@ def format_comparison(table) -> str:
 
 def _check_heatmap_metrics(raw: dict, source: str, metrics: list[str], point: dict) -> None:
     """Refuse unknown heatmap metrics before a sweep runs, listing the known ones."""
-    from .metrics import metric_names
+    from lachin_sim.outputs.metrics import metric_names
 
     if not metrics:
         return
-    from .validation import validate_scenario
+    from lachin_sim.config.validation import validate_scenario
 
     known = metric_names(validate_scenario(raw, source, overrides=point))
     bad = [m for m in metrics if m not in known]

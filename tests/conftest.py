@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from lachin_sim.cli import main
-from lachin_sim.validation import validate_scenario
+from lachin_sim.config.validation import validate_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 OPERATORS = ["commercial", "humanitarian", "peacekeeper"]

@@ -1,6 +1,6 @@
 """Invariants every run must satisfy, as assertion helpers shared by several test files.
 
-Each helper takes a :class:`~lachin_sim.results.Result` and raises AssertionError naming the
+Each helper takes a :class:`~lachin_sim.outputs.results.Result` and raises AssertionError naming the
 commodity (or source, or truck) and the tick where an invariant breaks.
 """
 

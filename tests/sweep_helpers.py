@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lachin_sim.config import set_dotted
-from lachin_sim.validation import validate_scenario
+from lachin_sim.config.validation import validate_scenario
 
 SCENARIO_TOML = """\
 name = "sweep-tiny"
@@ -67,8 +67,8 @@ payload_t = 2.0
 cargo = { food = 0.8, fuel = 0.2 }
 """
 
-# ``lachin_sim.sweep`` is the function (the package re-exports it), so reach the module this way.
-SWEEP_MODULE = importlib.import_module("lachin_sim.sweep")
+# ``lachin_sim.studies.sweep`` is the function (the package re-exports it), so reach the module this way.
+SWEEP_MODULE = importlib.import_module("lachin_sim.studies.sweep")
 
 TRUCKS = "convoys.aid.trucks_per_day"
 DENIAL = "regimes.checkpoint.denial_probability"

@@ -23,7 +23,7 @@ from ledger_checks import (
 from scenario_strategies import scenario_dicts
 
 import lachin_sim as ls
-from lachin_sim.validation import validate_scenario
+from lachin_sim.config.validation import validate_scenario
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 
 import lachin_sim as ls
-from lachin_sim.calibration import (
+from lachin_sim.config.validation import validate_scenario
+from lachin_sim.model.streams import spawn_seeds
+from lachin_sim.studies.calibration import (
     calibrate,
     cumulative_column,
     cumulative_delivered,
     golden_section,
 )
-from lachin_sim.streams import spawn_seeds
-from lachin_sim.validation import validate_scenario
 
 PARAM = "convoys.aid.trucks_per_day"
 DATES = ["2023-01-10", "2023-01-20", "2023-01-30"]

@@ -196,7 +196,7 @@ def test_overrides_reach_the_validated_scenario(tmp_path):
 
 def test_overrides_do_not_modify_the_raw_config(tmp_path):
     """Validating with overrides leaves the raw dict it was given unchanged."""
-    from lachin_sim.validation import validate_scenario
+    from lachin_sim.config.validation import validate_scenario
 
     raw = read_config(write(tmp_path, "base.toml", BASE_TOML))
     validate_scenario(raw, overrides=["seed=5"])

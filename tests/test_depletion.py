@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ledger_checks import assert_stock_ledger
 
 import lachin_sim as ls
-from lachin_sim.metrics import SHORT_TOLERANCE
+from lachin_sim.outputs.metrics import SHORT_TOLERANCE
 
 START = dt.date(2023, 1, 1)
 

@@ -17,8 +17,8 @@ from sweep_helpers import DENIAL, TRUCKS, write_sweep_files
 from sweep_helpers import SWEEP_MODULE as sweep_module
 
 import lachin_sim as ls
-from lachin_sim.designs import grid, latin_hypercube, load_sweep_config, random_design
 from lachin_sim.errors import ConfigError
+from lachin_sim.studies.designs import grid, latin_hypercube, load_sweep_config, random_design
 
 RANGES = {"a": (0.0, 1.0), "b": (10.0, 20.0), "c": (-5.0, 5.0)}
 

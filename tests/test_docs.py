@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-import lachin_sim.config as config_module
-import lachin_sim.distributions as distributions_module
+import lachin_sim.config.distributions as distributions_module
+import lachin_sim.config.schema as config_module
 from lachin_sim.config import load_scenario
-from lachin_sim.distributions import DISTRIBUTION_NAMES
+from lachin_sim.config.distributions import DISTRIBUTION_NAMES
+from lachin_sim.config.validation import validate_scenario
 from lachin_sim.errors import ConfigError
-from lachin_sim.validation import validate_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "config_reference.md"
@@ -32,7 +32,7 @@ COLUMNS = ["field", "type", "unit", "default", "allowed", "meaning"]
 
 
 def schema_models() -> dict[str, type[BaseModel]]:
-    """Every pydantic model with fields defined in lachin_sim.config and lachin_sim.distributions."""
+    """Every pydantic model with fields defined in lachin_sim.config and lachin_sim.config.distributions."""
     models = {}
     for module in (config_module, distributions_module):
         for name, obj in inspect.getmembers(module, inspect.isclass):

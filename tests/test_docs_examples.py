@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from lachin_sim.config import load_scenario
-from lachin_sim.designs import SweepConfig
-from lachin_sim.scenarios import ScenarioSet
+from lachin_sim.studies.designs import SweepConfig
+from lachin_sim.studies.scenarios import ScenarioSet
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "sweeps.md"

@@ -29,7 +29,7 @@ def _raw(make_raw, blocked: str) -> dict:
 
 def test_departure_at_the_instant_the_corridor_opens_is_sent(make_raw):
     """A convoy due at the instant the corridor opens is sent, not withheld."""
-    from lachin_sim.validation import validate_scenario
+    from lachin_sim.config.validation import validate_scenario
 
     result = ls.simulate(validate_scenario(_raw(make_raw, "hold")))
     assert result.summary["trucks_withheld:humanitarian"] == 0
@@ -38,7 +38,7 @@ def test_departure_at_the_instant_the_corridor_opens_is_sent(make_raw):
 
 def test_arrival_at_the_instant_the_corridor_opens_is_not_turned_back(make_raw):
     """A truck reaching a turn-back checkpoint at the instant it opens passes."""
-    from lachin_sim.validation import validate_scenario
+    from lachin_sim.config.validation import validate_scenario
 
     raw = _raw(make_raw, "turn_back")
     raw["convoys"]["aid"]["dispatch_when_blocked"] = True

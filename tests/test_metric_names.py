@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import lachin_sim as ls
-from lachin_sim.metrics import metric_names
+from lachin_sim.outputs.metrics import metric_names
 
 
 @pytest.mark.parametrize("name", ["blockade_2023", "baseline_open", "checkpoint_only"])

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from scenario_strategies import scenario_dicts
 
 import lachin_sim as ls
-from lachin_sim import metrics
-from lachin_sim.validation import validate_scenario
+from lachin_sim.config.validation import validate_scenario
+from lachin_sim.outputs import metrics
 
 START = dt.date(2023, 1, 1)
 TOL = metrics.SHORT_TOLERANCE

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from scenario_strategies import scenario_dicts
 
 import lachin_sim as ls
-from lachin_sim.results import TABLES
-from lachin_sim.validation import validate_scenario
+from lachin_sim.config.validation import validate_scenario
+from lachin_sim.outputs.results import TABLES
 
 
 def assert_same_result(a, b) -> None:

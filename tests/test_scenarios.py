@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import lachin_sim as ls
+from lachin_sim.config.validation import validate_scenario
 from lachin_sim.errors import ConfigError
-from lachin_sim.scenarios import comparison_table, load_scenario_set
-from lachin_sim.validation import validate_scenario
+from lachin_sim.studies.scenarios import comparison_table, load_scenario_set
 
 
 @pytest.fixture

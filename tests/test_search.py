@@ -17,8 +17,8 @@ import pytest
 from sweep_helpers import TRUCKS, sweep_scenario
 
 import lachin_sim as ls
-from lachin_sim.search import minimum_from_sweep, minimum_parameter, wilson_interval
-from lachin_sim.validation import validate_scenario
+from lachin_sim.config.validation import validate_scenario
+from lachin_sim.studies.search import minimum_from_sweep, minimum_parameter, wilson_interval
 
 OPERATORS = ["commercial", "humanitarian", "peacekeeper"]
 CAPACITY = {

@@ -15,10 +15,10 @@ import pytest
 from sweep_helpers import DENIAL, SWEEP_MODULE, TRUCKS, metric_columns, sweep_raw, sweep_scenario
 
 import lachin_sim as ls
-import lachin_sim.simulation as simulation_module
-from lachin_sim.metrics import by_commodity
-from lachin_sim.streams import spawn_seeds
-from lachin_sim.validation import validate_scenario
+import lachin_sim.model.simulation as simulation_module
+from lachin_sim.config.validation import validate_scenario
+from lachin_sim.model.streams import spawn_seeds
+from lachin_sim.outputs.metrics import by_commodity
 
 GRID = {TRUCKS: [0.25, 1.0, 2.0], DENIAL: [0.0, 0.4]}
 POINTS = [{TRUCKS: t, DENIAL: d} for t in GRID[TRUCKS] for d in GRID[DENIAL]]

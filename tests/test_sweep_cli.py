@@ -19,11 +19,11 @@ from sweep_helpers import (
 )
 
 import lachin_sim as ls
-import lachin_sim.simulation as simulation_module
+import lachin_sim.model.simulation as simulation_module
 from lachin_sim.config import read_config, set_dotted
-from lachin_sim.designs import Design, load_sweep_config
-from lachin_sim.sweep import run_sweep
-from lachin_sim.validation import validate_scenario
+from lachin_sim.config.validation import validate_scenario
+from lachin_sim.studies.designs import Design, load_sweep_config
+from lachin_sim.studies.sweep import run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((REPO / "configs" / "sweeps").glob("*.toml"))

@@ -34,7 +34,7 @@ from sweep_helpers import (
 )
 
 import lachin_sim as ls
-import lachin_sim.simulation as simulation_module
+import lachin_sim.model.simulation as simulation_module
 from lachin_sim.cli import main
 from lachin_sim.errors import ConfigError, SweepInterrupted
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from lachin_sim.config.validation import validate_scenario
 from lachin_sim.errors import ConfigError
-from lachin_sim.validation import validate_scenario
 
 
 def refused(raw: dict, path: str) -> ConfigError:

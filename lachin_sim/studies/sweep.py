@@ -34,14 +34,16 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from . import __version__
-from .config import Scenario, read_config, set_dotted
-from .designs import Design, check_parameters, design_problems
-from .errors import ConfigError, Problem, SweepInterrupted
-from .executors import EXECUTORS, run_batches
-from .metrics import by_commodity
-from .population import tick_starts
-from .streams import spawn_seeds
+from lachin_sim import __version__
+from lachin_sim.config.files import read_config
+from lachin_sim.config.paths import set_dotted
+from lachin_sim.config.schema import Scenario
+from lachin_sim.errors import ConfigError, Problem, SweepInterrupted
+from lachin_sim.model.population import tick_starts
+from lachin_sim.model.streams import spawn_seeds
+from lachin_sim.outputs.metrics import by_commodity
+from lachin_sim.studies.designs import Design, check_parameters, design_problems
+from lachin_sim.studies.executors import EXECUTORS, run_batches
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
@@ -100,7 +102,7 @@ def _exit_with_parent() -> None:
 
 
 def _scenario(key: str, point_id: int) -> Scenario:
-    from .validation import validate_scenario
+    from lachin_sim.config.validation import validate_scenario
 
     cached = _SCENARIOS.get((key, point_id))
     if cached is None:
@@ -112,7 +114,7 @@ def _scenario(key: str, point_id: int) -> Scenario:
 
 def run_batch(batch: tuple[str, list[RunTask]]) -> list[tuple]:
     """Run every task of a batch: (run_id, status, error, metrics dict, series array or None)."""
-    from .simulation import simulate
+    from lachin_sim.model.simulation import simulate
 
     key, tasks = batch
     base = _BASES[key]
@@ -262,7 +264,7 @@ def run_sweep(
     band_replications: int = BAND_REPLICATIONS,
 ) -> SweepResult:
     """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command."""
-    from .validation import validate_scenario
+    from lachin_sim.config.validation import validate_scenario
 
     if executor not in EXECUTORS:
         raise ConfigError(
@@ -362,7 +364,7 @@ def _run(state: _State, store: _Store | None, batches: list, setup_args: tuple, 
 
 def _batch_size(n: int, workers: int | None, executor: str) -> int:
     """Runs per batch: big enough to amortise dispatch, small enough to balance and stream."""
-    from .executors import default_workers
+    from lachin_sim.studies.executors import default_workers
 
     if executor == "serial":
         return max(1, min(50, n // 20 or 1))

@@ -4,7 +4,7 @@ A config names a distribution by a small table, e.g. ``{dist = "exponential", me
 a bare number is shorthand for a fixed value. The unit is the one of the field that holds it
 (``*_h`` fields are hours, ``*_days`` fields are days).
 
->>> from lachin_sim.distributions import Exponential
+>>> from lachin_sim.config.distributions import Exponential
 >>> import random
 >>> draw = Exponential(dist="exponential", mean=2.0).sampler(random.Random(1))
 >>> round(draw(), 3)

@@ -15,13 +15,14 @@ from collections.abc import Generator
 import pandas as pd
 import simpy
 
-from . import __version__, metrics
-from .config import Scenario
-from .convoys import Convoys
-from .corridor import CorridorGate
-from .population import population_by_tick, tick_starts
-from .results import Result
-from .supply import SupplySystem
+from lachin_sim import __version__
+from lachin_sim.config.schema import Scenario
+from lachin_sim.model.convoys import Convoys
+from lachin_sim.model.corridor import CorridorGate
+from lachin_sim.model.population import population_by_tick, tick_starts
+from lachin_sim.model.supply import SupplySystem
+from lachin_sim.outputs import metrics
+from lachin_sim.outputs.results import Result
 
 
 def simulate(scenario: Scenario, seed: int | None = None) -> Result:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .checkpoint import TIME_FIELDS
-from .config import Scenario
+from lachin_sim.config.schema import Scenario
+from lachin_sim.model.checkpoint import TIME_FIELDS
 
 TABLES = ("stocks", "convoys", "regimes", "energy", "shortages")
 DATE_COLUMNS = {
@@ -67,7 +67,7 @@ class Result:
         (folder / "config.json").write_text(json.dumps(self.scenario.to_dict(), indent=2) + "\n")
         (folder / "metadata.json").write_text(json.dumps(self.metadata, indent=2) + "\n")
         if plots:
-            from .plotting import save_standard_plots
+            from lachin_sim.outputs.plotting import save_standard_plots
 
             save_standard_plots(self, folder)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import Generator, Hydro, Link, Scenario
-from .stocks import Stock
+from lachin_sim.config.schema import Generator, Hydro, Link, Scenario
+from lachin_sim.model.stocks import Stock
 
 
 def _monthly(factors: list[float] | None, months: np.ndarray) -> np.ndarray:

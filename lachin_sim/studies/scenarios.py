@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .config import read_config, read_toml
-from .designs import Design, design_problems
-from .errors import ConfigError, Problem
-from .sweep import SweepResult, run_sweep
+from lachin_sim.config.files import read_config, read_toml
+from lachin_sim.errors import ConfigError, Problem
+from lachin_sim.studies.designs import Design, design_problems
+from lachin_sim.studies.sweep import SweepResult, run_sweep
 
 COMPARED = ("days_to_first_shortage", "shortage_days", "share_met", "kcal_per_person_day")
 
@@ -76,7 +76,7 @@ class Comparison:
 
     def plot(self, series: str = "days_of_supply"):
         """Overlay of each scenario's median and 5-95 % band, one panel per commodity."""
-        from .plotting import scenario_overlay
+        from lachin_sim.outputs.plotting import scenario_overlay
 
         return scenario_overlay(self, series)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import Scenario
+from lachin_sim.config.schema import Scenario
 
 
 class RationPolicy:

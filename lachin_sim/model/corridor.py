@@ -13,8 +13,8 @@ from collections.abc import Generator
 
 import simpy
 
-from .config import Corridor, Regime, Scenario
-from .streams import stream
+from lachin_sim.config.schema import Corridor, Regime, Scenario
+from lachin_sim.model.streams import stream
 
 
 class _Switch(simpy.events.Event):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from .config import Commodity
+from lachin_sim.config.schema import Commodity
 
 INITIAL_BATCHES = 30  # the initial stock is split into this many batches of evenly spread age
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from .corridor import CorridorGate
+from lachin_sim.model.corridor import CorridorGate
 
 # A truck's record in the convoy log is a plain list with these fields (times in days).
 TRUCK_FIELDS = (

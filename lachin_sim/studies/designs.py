@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ConfigError, Problem
+from lachin_sim.errors import ConfigError, Problem
 
 UNSWEEPABLE = ("start", "end", "tick_days")  # every run of a sweep shares one calendar
 
@@ -152,7 +152,7 @@ class SweepConfig(BaseModel):
 
 def load_sweep_config(path: str | os.PathLike) -> tuple[SweepConfig, Path]:
     """Read and validate a sweep config; returns it and the resolved base scenario path."""
-    from .config import read_toml
+    from lachin_sim.config.files import read_toml
 
     path = Path(path)
     raw = read_toml(path)

@@ -1,7 +1,7 @@
 """Fitting named parameters to an observed series, with the fit error and its uncertainty.
 
 >>> import lachin_sim as ls
->>> from lachin_sim.calibration import calibrate, cumulative_delivered
+>>> from lachin_sim.studies.calibration import calibrate, cumulative_delivered
 >>> fit = calibrate(
 ...     "configs/blockade_2023.toml",
 ...     parameters={"convoys.peacekeeper.trucks_per_day": (0.1, 5.0)},
@@ -31,9 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Scenario, read_config
-from .results import Result
-from .streams import spawn_seeds
+from lachin_sim.config.files import read_config
+from lachin_sim.config.schema import Scenario
+from lachin_sim.model.streams import spawn_seeds
+from lachin_sim.outputs.results import Result
 
 GOLDEN = (math.sqrt(5) - 1) / 2
 
@@ -127,8 +128,8 @@ def calibrate(
     """Fit ``parameters`` (dotted path -> (low, high)) so that the model's ``output`` series
     matches ``observed`` (date -> value) at the observed dates. ``tolerance``: stop each
     golden-section search when the bracket is this narrow (default 1e-3 of the range)."""
-    from .simulation import simulate
-    from .validation import validate_scenario
+    from lachin_sim.config.validation import validate_scenario
+    from lachin_sim.model.simulation import simulate
 
     raw = scenario.to_dict() if isinstance(scenario, Scenario) else read_config(scenario)
     source = getattr(scenario, "name", str(scenario))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import Scenario
+from lachin_sim.config.schema import Scenario
 
 
 def tick_starts(scenario: Scenario) -> np.ndarray:

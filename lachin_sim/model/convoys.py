@@ -4,7 +4,7 @@ A source's departure times are drawn up front from its own random stream (Poisso
 jitter, or dated). At each departure the source checks its corridor: unless
 ``dispatch_when_blocked`` is set, it does not send trucks its operator may not take through
 (they are counted as withheld). Each truck then travels to the checkpoint, crosses it (see
-:mod:`lachin_sim.checkpoint`), travels on and unloads into the stocks. Every truck leaves one
+:mod:`lachin_sim.model.checkpoint`), travels on and unloads into the stocks. Every truck leaves one
 record in the convoy log, kept as a plain list until the end of the run.
 """
 
@@ -17,11 +17,11 @@ from collections.abc import Generator
 import numpy as np
 import pandas as pd
 
-from .checkpoint import ARRIVED, OUTCOME, REASON, TIME_FIELDS, TRUCK_FIELDS, cross
-from .config import ConvoySource, Scenario
-from .corridor import CorridorGate
-from .streams import np_stream
-from .supply import SupplySystem
+from lachin_sim.config.schema import ConvoySource, Scenario
+from lachin_sim.model.checkpoint import ARRIVED, OUTCOME, REASON, TIME_FIELDS, TRUCK_FIELDS, cross
+from lachin_sim.model.corridor import CorridorGate
+from lachin_sim.model.streams import np_stream
+from lachin_sim.model.supply import SupplySystem
 
 NAN = float("nan")
 

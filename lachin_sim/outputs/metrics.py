@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Scenario
+from lachin_sim.config.schema import Scenario
 
 SHORT_TOLERANCE = 1e-9  # share met below 1 - this counts as short (float noise is not a shortage)
 MILESTONES = (0.75, 0.5)  # shares of need whose first crossing is reported (days_to_share_below_*)

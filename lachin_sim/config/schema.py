@@ -1,4 +1,4 @@
-"""The scenario schema: one TOML file, validated into typed objects.
+"""The scenario schema: the typed objects a TOML file is validated into.
 
 Every other module receives these objects, never raw dicts. Units: time in days unless a field
 name ends in ``_h`` (hours); mass in tonnes (``t``); other commodities in the unit their
@@ -6,8 +6,7 @@ name ends in ``_h`` (hours); mass in tonnes (``t``); other commodities in the un
 back to normal. The field-by-field reference is ``docs/config_reference.md``.
 
 >>> from lachin_sim.config import load_scenario
->>> scenario = load_scenario("configs/baseline_open.toml", overrides=["seed=7"])
->>> scenario.seed
+>>> load_scenario("configs/baseline_open.toml", overrides=["seed=7"]).seed
 7
 """
 
@@ -15,15 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tomllib
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .distributions import Distribution, Fixed
-from .errors import ConfigError, Problem
 
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -248,133 +243,3 @@ class Scenario(Model):
 
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def load_scenario(
-    path: str | os.PathLike, overrides: list[str] | dict[str, object] | None = None
-) -> Scenario:
-    """Read a TOML scenario, apply ``dotted.path=value`` overrides, validate it.
-
-    Raises :class:`ConfigError` naming the file, each bad field, its value and what is allowed.
-    """
-    from .validation import validate_scenario
-
-    return validate_scenario(read_config(path), source=str(path), overrides=overrides)
-
-
-def read_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict:
-    """Raw TOML dict of a config, with ``extends = "base.toml"`` resolved.
-
-    A config that extends another starts from the base (path relative to the config's folder)
-    and deep-merges its own tables over it: tables merge key by key, values and lists replace.
-    """
-    path = Path(path)
-    raw = read_toml(path)
-    base_name = raw.pop("extends", None)
-    if base_name is None:
-        return raw
-    if not isinstance(base_name, str):
-        raise ConfigError(str(path), [Problem("extends", base_name, "must be a file path")])
-    base_path = (path.parent / base_name).resolve()
-    if base_path in _seen or base_path == path.resolve():
-        raise ConfigError(
-            str(path), [Problem("extends", base_name, "configs extend each other in a loop")]
-        )
-    return deep_merge(read_config(base_path, (*_seen, path.resolve())), raw)
-
-
-def read_toml(path: str | os.PathLike) -> dict:
-    """Parse a TOML file; any reason it cannot be read becomes a ConfigError naming the file."""
-    path = Path(path)
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
-    except IsADirectoryError:
-        raise ConfigError(str(path), [Problem("", None, "is a folder, not a TOML file")]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            str(path), [Problem("", None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            str(path), [Problem("", None, f"cannot be read: {exc.strerror}")]
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
-
-
-def deep_merge(base: dict, update: dict) -> dict:
-    """``base`` with ``update`` laid over it: nested tables merge, everything else replaces."""
-    out = dict(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def parse_override(text: str) -> tuple[str, object]:
-    """Split ``a.b.c=value``; the value is read as TOML (numbers, booleans, dates, lists, tables),
-    falling back to a plain string."""
-    if "=" not in text:
-        raise ConfigError("--set", [Problem(text, None, "expected dotted.path=value")])
-    path, _, value_text = text.partition("=")
-    try:
-        value = tomllib.loads(f"v = {value_text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = value_text.strip()
-    return path.strip(), value
-
-
-def set_dotted(raw: dict, path: str, value: object) -> None:
-    """Set ``raw[a][b][c] = value`` for ``path = "a.b.c"``; integer parts index lists.
-
-    Missing tables are created, so a field left at its default can be overridden; a name that
-    the schema does not know is reported when the result is validated.
-    """
-    parts = path.split(".")
-    node: object = raw
-    for depth, part in enumerate(parts[:-1]):
-        node = _child(node, part, path, depth, create=True)
-    last = parts[-1]
-    if isinstance(node, list):
-        node[_index(node, last, path)] = value
-    elif isinstance(node, dict):
-        node[last] = value
-    else:
-        raise ConfigError("--set", [Problem(path, value, f"{'.'.join(parts[:-1])} is not a table")])
-
-
-def get_dotted(raw: dict, path: str) -> object:
-    """Value at a dotted path of a raw config dict (KeyError if absent)."""
-    node: object = raw
-    for depth, part in enumerate(path.split(".")):
-        node = _child(node, part, path, depth, create=False)
-    return node
-
-
-def _index(node: list, part: str, path: str) -> int:
-    try:
-        index = int(part)
-        node[index]
-    except (ValueError, IndexError):
-        raise ConfigError(
-            "--set",
-            [Problem(path, part, f"list index out of range (0..{len(node) - 1})")],
-        ) from None
-    return index
-
-
-def _child(node: object, part: str, path: str, depth: int, create: bool) -> object:
-    if isinstance(node, list):
-        return node[_index(node, part, path)]
-    if isinstance(node, dict):
-        if part not in node:
-            if not create:
-                raise KeyError(path)
-            node[part] = {}
-        return node[part]
-    prefix = ".".join(path.split(".")[:depth])
-    raise ConfigError("--set", [Problem(path, None, f"{prefix} holds a value, not a table")])

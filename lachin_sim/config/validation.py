@@ -13,8 +13,9 @@ import typing
 
 from pydantic import BaseModel, ValidationError
 
-from .config import Scenario, set_dotted
-from .errors import ConfigError, Problem
+from lachin_sim.config.paths import set_dotted
+from lachin_sim.config.schema import Scenario
+from lachin_sim.errors import ConfigError, Problem
 
 SHARE_TOLERANCE = 1e-6  # cargo shares may miss 1 by this much (rounding in hand-written configs)
 
@@ -25,7 +26,7 @@ def validate_scenario(
     overrides: list[str] | dict[str, object] | None = None,
 ) -> Scenario:
     """Validate a raw dict (after applying overrides); raise ConfigError listing every problem."""
-    from .config import parse_override
+    from lachin_sim.config.paths import parse_override
 
     raw = copy.deepcopy(raw)
     if overrides:
@@ -67,7 +68,7 @@ def _fields_at(loc: tuple) -> list[str]:
     node: object = Scenario
     for part in loc:
         if _is_union_tag(part):
-            from . import distributions
+            from lachin_sim.config import distributions
 
             node = getattr(distributions, part.capitalize(), None)
             continue

@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import Scenario
-from .energy import GeneratorSet, HydroPlant, LinkFlow
-from .rationing import RationPolicy
-from .stocks import Stock
+from lachin_sim.config.schema import Scenario
+from lachin_sim.model.energy import GeneratorSet, HydroPlant, LinkFlow
+from lachin_sim.model.rationing import RationPolicy
+from lachin_sim.model.stocks import Stock
 
 FLOW_COLUMNS = (
     "stock",

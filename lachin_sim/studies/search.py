@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .config import Scenario
+from lachin_sim.config.schema import Scenario
 
 Z_95 = 1.959964  # two-sided 95 % normal quantile, for the Wilson interval
 
@@ -80,7 +80,7 @@ def minimum_parameter(
     ``probability`` of replications have ``metric >= target`` (``better="higher"``) or
     ``metric <= target`` (``better="lower"``). Values tried are multiples of ``step`` from
     ``low``; ``integer`` rounds them to whole numbers."""
-    from .sweep import sweep
+    from lachin_sim.studies.sweep import sweep
 
     if better not in ("higher", "lower"):
         raise ValueError("better must be 'higher' or 'lower'")

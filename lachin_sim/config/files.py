@@ -1,0 +1,62 @@
+"""Reading config files: TOML parsing with clear errors, and ``extends = "base.toml"``."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from lachin_sim.errors import ConfigError, Problem
+
+
+def read_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict:
+    """Raw TOML dict of a config, with ``extends = "base.toml"`` resolved.
+
+    A config that extends another starts from the base (path relative to the config's folder)
+    and deep-merges its own tables over it: tables merge key by key, values and lists replace.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    base_name = raw.pop("extends", None)
+    if base_name is None:
+        return raw
+    if not isinstance(base_name, str):
+        raise ConfigError(str(path), [Problem("extends", base_name, "must be a file path")])
+    base_path = (path.parent / base_name).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise ConfigError(
+            str(path), [Problem("extends", base_name, "configs extend each other in a loop")]
+        )
+    return deep_merge(read_config(base_path, (*_seen, path.resolve())), raw)
+
+
+def read_toml(path: str | os.PathLike) -> dict:
+    """Parse a TOML file; any reason it cannot be read becomes a ConfigError naming the file."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError(str(path), [Problem("", None, "is a folder, not a TOML file")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), [Problem("", None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            str(path), [Problem("", None, f"cannot be read: {exc.strerror}")]
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
+
+
+def deep_merge(base: dict, update: dict) -> dict:
+    """``base`` with ``update`` laid over it: nested tables merge, everything else replaces."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

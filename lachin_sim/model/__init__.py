@@ -1,0 +1,2 @@
+"""One run's machinery: corridors, checkpoints, convoys, stocks, energy, population, the
+daily tick and ``simulate``."""

@@ -1,0 +1,1 @@
+"""What a reader gets: results and their save/load, metrics, plots."""

@@ -1,0 +1,2 @@
+"""Many runs: designs, executors, sweeps, scenario comparisons, the capacity search and
+calibration."""
