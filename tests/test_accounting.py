@@ -52,6 +52,24 @@ def check_deliveries(raw: dict) -> None:
     for name in sorted(set(result.scenario.commodities) - link_fed(result)):
         assert in_stocks[name] == pytest.approx(by_trucks[name], rel=1e-9, abs=1e-9), name
     assert_truck_records(result)
+    assert_deliveries_in_their_tick(result)
+
+
+def assert_deliveries_in_their_tick(result) -> None:
+    """Each truck's delivered cargo is in the row of the tick whose half-open interval
+    [k x tick_days, (k + 1) x tick_days) contains its arrival time."""
+    s, convoys = result.scenario, result.convoys
+    delivered = convoys[convoys["outcome"] == "delivered"]
+    arrived_days = (delivered["arrived"] - np.datetime64(s.start, "ns")) / np.timedelta64(1, "D")
+    tick = np.floor(arrived_days.to_numpy() / s.tick_days).astype(int)
+    assert (tick < len(result.stocks) // len(s.commodities)).all(), "a delivery after the end"
+    for name in sorted(set(s.commodities) - link_fed(result)):
+        rows = result.stocks[result.stocks["commodity"] == name].sort_values("date")
+        expected = np.zeros(len(rows))
+        if f"{name}_t" in delivered:
+            np.add.at(expected, tick, delivered[f"{name}_t"].to_numpy())
+        np.testing.assert_allclose(rows["delivered"].to_numpy(), expected, rtol=1e-9, atol=1e-9,
+                                   err_msg=f"{name}: deliveries credited to the wrong tick")  # fmt: skip
 
 
 @FAST

@@ -133,7 +133,7 @@ class Convoys:
         onward_h = state.delay_h() + gate.travel_from_h()
         if onward_h > 0:
             yield env.timeout(onward_h / 24.0)
-        if self.supply.closed:  # arrived after the last tick was settled: outside the period
+        if not self.supply.accepts(env.now):  # at or after the scenario end: stays pending
             return
         rec[ARRIVED], rec[OUTCOME], rec[REASON] = env.now, "delivered", "passed"
         receive, now = self.supply.receive, env.now

@@ -91,7 +91,6 @@ def _consumption_ticks(
     for k in range(n):
         yield env.timeout((k + 1) * tick - env.now)
         supply.tick(k, env.now)
-    supply.closed = True  # trucks arriving from now on are past the end: they stay pending
 
 
 def regime_table(

@@ -7,8 +7,12 @@ Once per tick (default one day), in this order:
 3. the population consumes ``min(stock, ration x need)``, oldest batches first;
 4. spoilage, expiry, and anything above the storage capacity are lost.
 
-Truck deliveries arrive between ticks through :meth:`SupplySystem.receive`. Everything is kept
-in plain lists; :meth:`SupplySystem.tables` builds the DataFrames once at the end.
+Truck deliveries arrive between ticks through :meth:`SupplySystem.receive`. Ticks are half-open,
+``[k x tick_days, (k + 1) x tick_days)``: a delivery belongs to the tick whose interval contains
+its arrival time (:meth:`SupplySystem.tick_of`), whatever order SimPy processes events of the
+same instant in, and a delivery at or after the scenario end is not received (the truck stays
+pending). Everything is kept in plain lists; :meth:`SupplySystem.tables` builds the DataFrames
+once at the end.
 """
 
 from __future__ import annotations
@@ -64,12 +68,27 @@ class SupplySystem:
         self.hydro = [HydroPlant(n, h, scenario, months) for n, h in scenario.hydro.items()]
         self.generators = [GeneratorSet(n, g, scenario) for n, g in scenario.generators.items()]
         self._delivered = [0.0] * len(self.names)
-        self.closed = False  # True once the last tick is settled
+        self.settled = 0  # ticks settled so far; the open tick is number `settled`
+        self._next_tick: list[tuple[int, float, float]] = []  # arrivals at the open tick's end
         self._rows: list[tuple] = []  # one per (tick, commodity): FLOW_COLUMNS
         self._energy: list[tuple] = []
 
+    def tick_of(self, now: float) -> int:
+        """Number of the tick whose half-open interval contains time ``now`` (days)."""
+        return int(now // self.tick_days)
+
+    def accepts(self, now: float) -> bool:
+        """Whether a delivery at ``now`` falls inside the scenario (before its end)."""
+        return self.tick_of(now) < len(self.tick_starts)
+
     def receive(self, commodity: int, amount: float, now: float) -> None:
-        """A truck unloads ``amount`` (commodity unit) of commodity number ``commodity`` at ``now``."""
+        """A truck unloads ``amount`` (commodity unit) of commodity number ``commodity`` at ``now``.
+
+        An arrival exactly at the end of the open tick, processed before that tick is settled,
+        is held back and credited to the next tick, the one its arrival time belongs to."""
+        if self.tick_of(now) > self.settled:
+            self._next_tick.append((commodity, amount, now))
+            return
         self.stocks[commodity].add(amount, now)
         self._delivered[commodity] += amount
 
@@ -121,6 +140,10 @@ class SupplySystem:
             rows.append((st.level, delivered[i], produced[i], consumed, converted[i], lost,
                          self.need_per_day[i][k] * tick, rations[i]))  # fmt: skip
             delivered[i] = 0.0
+        self.settled = k + 1
+        held, self._next_tick = self._next_tick, []
+        for commodity, amount, at in held:
+            self.receive(commodity, amount, at)
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(stocks, energy) as tidy DataFrames: one row per tick and commodity / energy source."""
