@@ -248,13 +248,13 @@ def scenario_dicts(draw) -> dict:
             }
         }
 
-    thresholds = {}
+    rules = {}
     for com in trucked:
         if draw(st.booleans()):
-            thresholds[com] = [
+            rules[com] = {"thresholds": [
                 {"below_days_of_supply": draw(st.floats(0.5, 30)), "ration": draw(st.floats(0, 1))}
                 for _ in range(draw(st.integers(1, 2)))
-            ]
+            ]}
     caps = []
     for _ in range(draw(st.integers(0, 2))):
         a, b = _interval(draw, start, days)
@@ -266,5 +266,5 @@ def scenario_dicts(draw) -> dict:
         if b is not None:
             cap["end"] = b
         caps.append(cap)
-    raw["rationing"] = {"thresholds": thresholds, "caps": caps}
+    raw["rationing"] = {"rules": rules, "caps": caps}
     return raw

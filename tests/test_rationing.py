@@ -23,11 +23,13 @@ def test_thresholds_lower_the_ration_as_days_of_supply_fall(make_scenario):
     s = make_scenario(
         commodities={"food": {"unit": "t", "initial_stock": 8.0, "need_per_person_day": 0.001}},
         rationing={
-            "thresholds": {
-                "food": [
-                    {"below_days_of_supply": 5.0, "ration": 0.5},
-                    {"below_days_of_supply": 2.0, "ration": 0.25},
-                ]
+            "rules": {
+                "food": {
+                    "thresholds": [
+                        {"below_days_of_supply": 5.0, "ration": 0.5},
+                        {"below_days_of_supply": 2.0, "ration": 0.25},
+                    ]
+                }
             }
         },
         convoys={},

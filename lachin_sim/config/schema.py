@@ -16,37 +16,39 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .distributions import Distribution, Fixed
-
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
-PositiveInt = Annotated[int, Field(gt=0)]
+from .policies import Rationing, ReleaseRule
+from .population import Population
+from .types import (
+    Model,
+    Moment,
+    NonNegative,
+    NonNegativeInt,
+    Positive,
+    PositiveInt,
+    Priority,
+    Probability,
+    moment_days,
+)
 
 DEFAULT_OPERATORS = ["commercial", "humanitarian", "peacekeeper"]
 
 
-class Model(BaseModel):
-    """Base for all config tables: unknown fields are errors, not silently ignored."""
+class Use(Model):
+    """One use of a commodity (e.g. fuel for hospitals, public transport, households), with its
+    own need and priority: when the ration or the stock cannot cover every use, the lowest
+    priority (highest number) is cut first; uses of equal priority share in proportion."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
-
-
-class Outflow(Model):
-    """People leaving the population (evacuation, exodus), spread evenly over [start, end)."""
-
-    start: dt.date
-    end: dt.date | None = None  # exclusive; None = the single day `start`
-    people: NonNegative
-    note: str = ""
-
-
-class Population(Model):
-    initial: PositiveInt  # people present on the start date
-    outflows: list[Outflow] = []
+    description: str = ""
+    need_per_person_day: NonNegative = 0.0  # unit / person / day, times the people of `groups`
+    need_per_day: NonNegative = 0.0  # unit / day whatever the population (e.g. a hospital)
+    groups: list[str] | None = None  # groups whose people count for the per-person need
+    monthly_need_factors: list[NonNegative] | None = None  # 12 multipliers (default: the commodity's)
+    priority: Priority = 1  # 0 is served first
+    outcome: str = ""  # what the use keeps going, e.g. "public transport runs"
+    outcome_min_share: Probability = 1.0  # the outcome holds while share of need met >= this
 
 
 class Commodity(Model):
@@ -54,13 +56,28 @@ class Commodity(Model):
 
     unit: str  # "t" for anything trucks carry; e.g. "m3" for gas, "kWh" for electricity
     initial_stock: NonNegative = 0.0  # unit
-    need_per_person_day: NonNegative  # unit / person / day, full standard (not the ration)
+    need_per_person_day: NonNegative = 0.0  # unit / person / day, full standard (not the ration)
+    uses: dict[str, Use] = {}  # or: the need split into uses (then need_per_person_day = 0)
     monthly_need_factors: list[NonNegative] | None = None  # 12 multipliers, Jan..Dec
     production_per_day: NonNegative = 0.0  # local production, unit / day
     spoilage_per_day: Annotated[float, Field(ge=0, lt=1)] = 0.0  # fraction of stock lost / day
     shelf_life_days: Positive | None = None  # batches expire this long after arrival
     storage_capacity: NonNegative | None = None  # unit; None = unlimited, 0 = not storable
     kcal_per_unit: Positive | None = None  # energy density, kcal / unit (food reporting)
+
+    @property
+    def has_need(self) -> bool:
+        """Whether anyone needs this commodity (a commodity like "other goods" has no need)."""
+        return self.need_per_person_day > 0 or any(
+            u.need_per_person_day > 0 or u.need_per_day > 0 for u in self.uses.values()
+        )
+
+
+class CargoRule(Model):
+    """What a regime does to trucks carrying one commodity (e.g. no fuel through a checkpoint)."""
+
+    denial_probability: Probability = 0.0  # a truck carrying it is turned back, cargo kept
+    confiscated_share: Probability = 0.0  # share of its cargo seized from trucks that pass
 
 
 class Regime(Model):
@@ -77,6 +94,9 @@ class Regime(Model):
     confiscation_probability: Probability = 0.0  # cargo seized at the checkpoint
     extra_delay_h: Distribution = Fixed(value=0.0)  # hours added after the checkpoint
     blocked_trucks: Literal["hold", "turn_back"] = "hold"  # trucks whose operator may not pass
+    hold_probability: Probability = 0.0  # chance an inspected truck is held before clearing
+    hold_time_h: Distribution = Fixed(value=0.0)  # hours such a hold lasts
+    cargo_rules: dict[str, CargoRule] = {}  # commodity -> rule for trucks carrying it
 
 
 class TimelineEntry(Model):
@@ -91,6 +111,26 @@ class RandomClosures(Model):
     rate_per_day: NonNegative  # closures per day of non-closure time
     duration_days: Distribution
     regime: str = "closed"  # the regime in force during a closure
+    monthly_rate_factors: list[NonNegative] | None = None  # 12 multipliers, Jan..Dec (seasons)
+
+
+class CorridorEvent(Model):
+    """A dated intervention that bars some operators (or all) for an interval while the regime
+    would let them pass, e.g. a two-day halt or a 14-hour hold of one operator's trucks."""
+
+    start: Moment
+    end: Moment  # exclusive
+    operators: list[str] | None = None  # None = every operator
+    blocked_trucks: Literal["hold", "turn_back"] = "hold"  # what trucks meeting it do
+    note: str = ""
+
+
+class CapacityStep(Model):
+    """From ``start``, at most ``trucks_per_day`` clear the checkpoint (None = no limit)."""
+
+    start: dt.date
+    trucks_per_day: NonNegativeInt | None
+    note: str = ""
 
 
 class Corridor(Model):
@@ -99,6 +139,8 @@ class Corridor(Model):
     travel_from_checkpoint_h: Distribution = Fixed(value=0.0)  # hours, per truck
     timeline: list[TimelineEntry] = Field(min_length=1)
     random_closures: RandomClosures | None = None
+    events: list[CorridorEvent] = []  # dated bars and holds laid over the regimes
+    capacity: list[CapacityStep] = []  # a dated daily capacity (the lower of it and the regime's)
 
 
 class DatedConvoy(Model):
@@ -108,24 +150,40 @@ class DatedConvoy(Model):
     note: str = ""
 
 
+class RateStep(Model):
+    """From ``date``, the source's rate is ``per_day`` (in its ``rate_unit``)."""
+
+    date: dt.date
+    per_day: NonNegative
+    note: str = ""
+
+
 class ConvoySource(Model):
-    """A sender of trucks: who operates them, when they leave, what they carry."""
+    """A sender of vehicles: who operates them, which way they go, when, what they carry."""
 
     enabled: bool = True  # False: the source sends nothing (switch it off in a variant)
     operator: str
     corridor: str
-    schedule: Literal["poisson", "regular", "dated"] = "poisson"
-    trucks_per_day: NonNegative = 0.0  # mean trucks / day (poisson, regular)
-    convoy_size: PositiveInt = 1  # trucks leaving together
+    direction: Literal["in", "out"] = "in"  # in: towards the population; out: leaving it
+    schedule: Literal["poisson", "regular", "dated", "flow"] = "poisson"
+    trucks_per_day: NonNegative = 0.0  # mean vehicles / day (poisson, regular, flow)
+    rates: list[RateStep] = []  # or: a dated rate schedule, in rate_unit per day
+    rate_unit: Literal["vehicles", "tonnes", "people"] = "vehicles"  # unit of `rates`
+    rate_interpolation: Literal["step", "linear"] = "step"  # between the dates of `rates`
+    convoy_size: PositiveInt = 1  # vehicles leaving together
     jitter_h: NonNegative = (
         0.0  # hours: regular +-jitter_h; dated delayed by 0..jitter_h; poisson: unused
     )
     departures: list[DatedConvoy] = []  # schedule = "dated"
-    payload_t: Positive  # tonnes per truck
-    cargo: dict[str, Probability]  # share of payload by commodity; sums to 1
-    active_from: dt.date | None = None  # poisson/regular; default: scenario start
-    active_until: dt.date | None = None  # poisson/regular, exclusive; default: scenario end
-    dispatch_when_blocked: bool = False  # send trucks even while the corridor bars them
+    payload_t: NonNegative = 0.0  # tonnes per vehicle (0 for ambulances, personnel vehicles)
+    cargo: dict[str, Probability] = {}  # share of payload by commodity; sums to 1
+    passengers: NonNegative = 0.0  # people per vehicle: evacuated (out) or arriving (in)
+    group: str | None = None  # the group passengers leave or join (None = in proportion)
+    returns: bool = False  # vehicles that unloaded drive back out empty (an exit crossing)
+    turnaround_h: Distribution = Fixed(value=0.0)  # hours from unloading to the return trip
+    active_from: dt.date | None = None  # poisson/regular/flow; default: scenario start
+    active_until: dt.date | None = None  # poisson/regular/flow, exclusive; default: end
+    dispatch_when_blocked: bool = False  # send vehicles even while the corridor bars them
 
 
 class Outage(Model):
@@ -154,6 +212,7 @@ class Hydro(Model):
     dead_volume_m3: NonNegative = 0.0  # below this no water can be released
     inflow_m3_per_day: NonNegative = 0.0
     monthly_inflow_factors: list[NonNegative] | None = None  # 12 multipliers, Jan..Dec
+    release: ReleaseRule | None = None  # None = follow demand down to the dead volume
 
 
 class Generator(Model):
@@ -163,26 +222,7 @@ class Generator(Model):
     fuel: str = "fuel"
     capacity_per_day: NonNegative  # commodity unit / day
     fuel_per_unit: Positive  # fuel unit per commodity unit produced
-
-
-class RationStep(Model):
-    below_days_of_supply: Positive  # the step applies when days of supply fall below this
-    ration: Probability  # fraction of full need distributed
-
-
-class RationCap(Model):
-    """A dated ration decision, e.g. coupon rationing."""
-
-    commodity: str
-    start: dt.date
-    end: dt.date | None = None  # exclusive; None = until the scenario ends
-    ration: Probability
-    note: str = ""
-
-
-class Rationing(Model):
-    thresholds: dict[str, list[RationStep]] = {}  # per commodity
-    caps: list[RationCap] = []
+    priority: Priority = 0  # its claim on the fuel among the fuel's uses (0 = first)
 
 
 class SeverityBand(Model):
@@ -229,9 +269,14 @@ class Scenario(Model):
         """Length of the scenario in days."""
         return (self.end - self.start).days
 
-    def day_of(self, date: dt.date) -> float:
-        """Simulation time (days since start) of a date's midnight."""
-        return float((date - self.start).days)
+    def day_of(self, moment: Moment) -> float:
+        """Simulation time (days since start) of a date's midnight or of a datetime."""
+        return moment_days(moment, self.start)
+
+    @property
+    def group_names(self) -> list[str]:
+        """The population groups, in config order ("all" when none are defined)."""
+        return list(self.population.group_sizes())
 
     def to_dict(self) -> dict:
         """JSON-ready dict of the resolved config (dates as ISO strings)."""

@@ -139,6 +139,7 @@ def cross_checks(s: Scenario) -> list[Problem]:
         out.append(Problem("tick_days", s.tick_days,
                            f"must divide the scenario length ({s.days} days) into whole ticks"))  # fmt: skip
 
+    groups = set(s.group_names)
     for name, c in s.commodities.items():
         if c.monthly_need_factors is not None and len(c.monthly_need_factors) != 12:
             out.append(
@@ -148,6 +149,26 @@ def cross_checks(s: Scenario) -> list[Problem]:
                     "needs exactly 12 values, January to December",
                 )
             )
+        if c.uses and c.need_per_person_day > 0:
+            out.append(Problem(f"commodities.{name}.need_per_person_day", c.need_per_person_day,
+                               "give the need per commodity or split it into uses, not both "
+                               "(set it to 0 and give each use its need)"))  # fmt: skip
+        for use_name, use in c.uses.items():
+            base = f"commodities.{name}.uses.{use_name}"
+            for i, g in enumerate(use.groups or []):
+                need(g, groups, f"{base}.groups.{i}", "population group")
+            if use.monthly_need_factors is not None and len(use.monthly_need_factors) != 12:
+                out.append(Problem(f"{base}.monthly_need_factors", use.monthly_need_factors,
+                                   "needs exactly 12 values, January to December"))  # fmt: skip
+
+    for gname, group in s.population.groups.items():
+        for field_name in ("need_factors", "share_weights"):
+            for com in getattr(group, field_name):
+                need(com, commodities, f"population.groups.{gname}.{field_name}.{com}", "commodity")
+        for com, w in group.share_weights.items():
+            if w <= 0:
+                out.append(Problem(f"population.groups.{gname}.share_weights.{com}", w,
+                                   "a share weight must be > 0"))  # fmt: skip
 
     for name, r in s.regimes.items():
         for i, op in enumerate(r.allowed_operators):
@@ -161,6 +182,8 @@ def cross_checks(s: Scenario) -> list[Problem]:
                     f"denial + confiscation probabilities sum to {total:g}; must be <= 1",
                 )
             )
+        for com in r.cargo_rules:
+            need(com, commodities, f"regimes.{name}.cargo_rules.{com}", "commodity")
         if r.inspection_lanes == 0 and r.inspection_time_h.mean_value > 0:
             out.append(
                 Problem(
@@ -200,6 +223,27 @@ def cross_checks(s: Scenario) -> list[Problem]:
                 f"{base}.random_closures.regime",
                 "regime",
             )
+            factors = cor.random_closures.monthly_rate_factors
+            if factors is not None and len(factors) != 12:
+                out.append(Problem(f"{base}.random_closures.monthly_rate_factors", factors,
+                                   "needs exactly 12 values, January to December"))  # fmt: skip
+        for i, ev in enumerate(cor.events):
+            t0, t1 = s.day_of(ev.start), s.day_of(ev.end)
+            if not 0 <= t0 < s.days:
+                out.append(Problem(f"{base}.events.{i}.start", str(ev.start),
+                                   f"outside the scenario ({s.start} to {s.end}, end exclusive)"))  # fmt: skip
+            if t1 <= t0:
+                out.append(Problem(f"{base}.events.{i}.end", str(ev.end),
+                                   f"must be after start ({ev.start})"))  # fmt: skip
+            for j, op in enumerate(ev.operators or []):
+                need(op, operators, f"{base}.events.{i}.operators.{j}", "operator")
+        previous_step: dt.date | None = None
+        for i, step in enumerate(cor.capacity):
+            in_range(step.start, f"{base}.capacity.{i}.start")
+            if previous_step is not None and step.start <= previous_step:
+                out.append(Problem(f"{base}.capacity.{i}.start", step.start.isoformat(),
+                                   f"capacity dates must increase (previous: {previous_step})"))  # fmt: skip
+            previous_step = step.start
 
     for name, src in s.convoys.items():
         base = f"convoys.{name}"
@@ -225,7 +269,7 @@ def cross_checks(s: Scenario) -> list[Problem]:
                         )
                     )
         total = sum(src.cargo.values())
-        if abs(total - 1) > SHARE_TOLERANCE:
+        if src.payload_t > 0 and abs(total - 1) > SHARE_TOLERANCE:
             out.append(
                 Problem(
                     f"{base}.cargo",
@@ -233,6 +277,41 @@ def cross_checks(s: Scenario) -> list[Problem]:
                     f"shares must sum to 1 (they sum to {total:g})",
                 )
             )
+        if src.payload_t == 0 and src.cargo:
+            out.append(Problem(f"{base}.cargo", src.cargo,
+                               "a vehicle with payload_t = 0 carries no cargo: remove it or "
+                               "give payload_t"))  # fmt: skip
+        if src.direction == "out" and (src.payload_t > 0 or src.returns):
+            out.append(Problem(f"{base}.direction", "out",
+                               "outbound vehicles carry people, not cargo, and do not return: "
+                               "set payload_t = 0 and returns = false"))  # fmt: skip
+        if src.group is not None:
+            need(src.group, groups, f"{base}.group", "population group")
+        if src.rates and src.trucks_per_day > 0:
+            out.append(Problem(f"{base}.rates", "...",
+                               "give a constant trucks_per_day or a dated rates schedule, not both"))  # fmt: skip
+        if src.rates and src.schedule == "dated":
+            out.append(Problem(f"{base}.rates", "...", "a dated source sends its departures; "
+                               "rates apply to poisson, regular and flow schedules"))  # fmt: skip
+        previous_rate: dt.date | None = None
+        for i, step in enumerate(src.rates):
+            in_range(step.date, f"{base}.rates.{i}.date")
+            if previous_rate is not None and step.date <= previous_rate:
+                out.append(Problem(f"{base}.rates.{i}.date", step.date.isoformat(),
+                                   f"rate dates must increase (previous: {previous_rate})"))  # fmt: skip
+            previous_rate = step.date
+        if src.rate_unit != "vehicles" and not src.rates:
+            out.append(Problem(f"{base}.rate_unit", src.rate_unit,
+                               "trucks_per_day counts vehicles; a rate in tonnes or people "
+                               "needs a rates schedule"))  # fmt: skip
+        if src.rate_unit == "tonnes" and src.payload_t == 0:
+            out.append(Problem(f"{base}.payload_t", 0.0, "a rate in tonnes needs payload_t > 0"))
+        if src.rate_unit == "people" and src.passengers == 0:
+            out.append(Problem(f"{base}.passengers", 0.0, "a rate in people needs passengers > 0"))
+        if src.schedule == "flow" and src.returns:
+            out.append(Problem(f"{base}.returns", True,
+                               "a flow sends no single vehicles to return; count its exits with "
+                               "an outbound flow"))  # fmt: skip
         in_range(src.active_from, f"{base}.active_from")
         in_range(src.active_until, f"{base}.active_until", inclusive_end=True)
         if src.active_from and src.active_until and src.active_until <= src.active_from:
@@ -272,6 +351,8 @@ def cross_checks(s: Scenario) -> list[Problem]:
 
     for name, h in s.hydro.items():
         need(h.commodity, commodities, f"hydro.{name}.commodity", "commodity")
+        if h.release is not None and h.release.until is not None:
+            in_range(h.release.until, f"hydro.{name}.release.until", inclusive_end=True)
         if h.monthly_inflow_factors is not None and len(h.monthly_inflow_factors) != 12:
             out.append(
                 Problem(
@@ -309,14 +390,22 @@ def cross_checks(s: Scenario) -> list[Problem]:
                 )
             )
 
-    for com in s.rationing.thresholds:
-        known = need(com, commodities, f"rationing.thresholds.{com}", "commodity")
+    for com, rule in s.rationing.rules.items():
+        known = need(com, commodities, f"rationing.rules.{com}", "commodity")
         if known and s.commodities[com].storage_capacity == 0:
-            out.append(Problem(f"rationing.thresholds.{com}", com,
+            out.append(Problem(f"rationing.rules.{com}", com,
                                "days of supply are undefined for a non-storable commodity; "
-                               "use rationing.caps instead"))  # fmt: skip
+                               "use rationing.caps (or a hydro release rule) instead"))  # fmt: skip
+        if rule.stretch is not None and rule.stretch.until is not None:
+            in_range(rule.stretch.until, f"rationing.rules.{com}.stretch.until", inclusive_end=True)
     for i, cap in enumerate(s.rationing.caps):
-        need(cap.commodity, commodities, f"rationing.caps.{i}.commodity", "commodity")
+        if need(cap.commodity, commodities, f"rationing.caps.{i}.commodity", "commodity"):
+            c = s.commodities[cap.commodity]
+            known_uses = set(c.uses) or {cap.commodity}
+            for j, use in enumerate(cap.uses or []):
+                need(use, known_uses, f"rationing.caps.{i}.uses.{j}", f"use of {cap.commodity}")
+        for j, g in enumerate(cap.groups or []):
+            need(g, groups, f"rationing.caps.{i}.groups.{j}", "population group")
         in_range(cap.start, f"rationing.caps.{i}.start")
         in_range(cap.end, f"rationing.caps.{i}.end", inclusive_end=True)
         if cap.end is not None and cap.end <= cap.start:
@@ -325,6 +414,8 @@ def cross_checks(s: Scenario) -> list[Problem]:
 
     total_out = 0.0
     for i, o in enumerate(s.population.outflows):
+        if o.group is not None:
+            need(o.group, groups, f"population.outflows.{i}.group", "population group")
         in_range(o.start, f"population.outflows.{i}.start")
         in_range(o.end, f"population.outflows.{i}.end", inclusive_end=True)
         if o.end is not None and o.end <= o.start:

@@ -1,61 +1,71 @@
-"""What happens to one truck at the checkpoint.
+"""What happens to one vehicle at the checkpoint, in either direction.
 
-The truck asks the gate: if the regime in force bars its operator it is held until the regime
-changes, or turned back, as the regime says. Otherwise it queues for an inspection lane (a
-SimPy ``Resource``) and is inspected, if the regime inspects. It then asks the gate again (a
-closure that began meanwhile holds it too, so nothing slips through a closed corridor because it
-arrived earlier) and takes one of the day's clearances (``capacity_trucks_per_day``; when none
-is left it waits for the next day). The regime that inspected it decides: denied, cargo
-confiscated, or passed.
+The vehicle asks the gate: if the regime in force, or a dated event, bars its operator it is
+held until the corridor changes, or turned back, as the regime (or event) says. Otherwise it
+queues for an inspection lane (a SimPy ``Resource``) and is inspected, if the regime inspects,
+and may be held for a while (``hold_probability``). It then asks the gate again (a closure that
+began meanwhile holds it too, so nothing slips through a closed corridor because it arrived
+earlier) and takes one of the day's clearances (when none is left it waits for the next day).
+The regime that inspected it decides its fate (see :mod:`lachin_sim.model.convoys`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
 
-from lachin_sim.model.corridor import CorridorGate
+from lachin_sim.model.corridor import CorridorGate, RegimeState
 
-# A truck's record in the convoy log is a plain list with these fields (times in days).
+# A vehicle's record in the convoy log is a plain list with these fields (times in days).
 TRUCK_FIELDS = (
-    "truck_id", "convoy_id", "source", "operator", "corridor", "departed", "payload_t",
-    "reached_checkpoint", "inspection_start", "inspected", "cleared", "arrived",
-    "outcome", "reason", "regime",
+    "truck_id", "convoy_id", "source", "operator", "corridor", "direction", "departed",
+    "payload_t", "passengers", "reached_checkpoint", "inspection_start", "inspected", "cleared",
+    "arrived", "exit_cleared", "outcome", "reason", "regime", "confiscated_t",
 )  # fmt: skip
 TIME_FIELDS = (
     "departed", "reached_checkpoint", "inspection_start", "inspected", "cleared", "arrived",
+    "exit_cleared",
 )  # fmt: skip
-REACHED, QUEUED, INSPECTED, CLEARED, ARRIVED, OUTCOME, REASON, REGIME = (
+REACHED, QUEUED, INSPECTED, CLEARED, ARRIVED, EXIT, OUTCOME, REASON, REGIME, CONFISCATED = (
     TRUCK_FIELDS.index(f)
     for f in ("reached_checkpoint", "inspection_start", "inspected", "cleared", "arrived",
-              "outcome", "reason", "regime")
+              "exit_cleared", "outcome", "reason", "regime", "confiscated_t")
 )  # fmt: skip
 
 
-def cross(env, gate: CorridorGate, operator: str, rec: list) -> Generator:
-    """Process a truck at the checkpoint; returns the regime state that decided its fate,
-    or None when the truck was turned back (outcome already written to ``rec``)."""
-    rec[REACHED] = env.now
-    decided_by = None
+def cross(env, gate: CorridorGate, operator: str, rec: list | None) -> Generator:
+    """Take a vehicle through the checkpoint; returns the regime state that decided its fate,
+    or None when it was turned back (then the outcome is written to ``rec``). ``rec`` None: a
+    return trip, whose times are not logged (only ``exit_cleared``, by the caller)."""
+    if rec is not None:
+        rec[REACHED] = env.now
+    decided_by: RegimeState | None = None
     while True:
-        state = gate.regime
-        if operator not in state.allowed:
-            if state.turn_back:
-                rec[OUTCOME], rec[REASON], rec[REGIME] = "denied", "corridor_closed", state.name
+        barrier = gate.barrier(operator)
+        if barrier is not None:
+            if barrier == "turn_back":
+                if rec is not None:
+                    rec[OUTCOME], rec[REASON], rec[REGIME] = "denied", "corridor_closed", gate.regime.name
                 return None
             yield gate.changed
             continue
+        state = gate.regime
         if decided_by is None:
             decided_by = state
             if state.lanes is not None:
                 with state.lanes.request() as request:
                     yield request
-                    rec[QUEUED] = env.now
+                    if rec is not None:
+                        rec[QUEUED] = env.now
                     yield env.timeout(state.inspect_h() / 24.0)
-                rec[INSPECTED] = env.now
-                continue  # a closure may have begun during the inspection: ask the gate again
-        if not state.take_slot(env.now):  # today's clearances used up: wait for the next day
+                if rec is not None:
+                    rec[INSPECTED] = env.now
+            if state.p_hold > 0 and state.hold_draw() < state.p_hold:
+                yield env.timeout(state.hold_h() / 24.0)
+            continue  # a closure may have begun meanwhile: ask the gate again
+        if not gate.take_slot(env.now):  # today's clearances used up: wait for the next day
             yield env.timeout(int(env.now) + 1 - env.now)
             continue
         break
-    rec[CLEARED], rec[REGIME] = env.now, decided_by.name
+    if rec is not None:
+        rec[CLEARED], rec[REGIME] = env.now, decided_by.name
     return decided_by

@@ -1,11 +1,16 @@
-"""Convoy sources and the trucks they send.
+"""Convoy sources and the vehicles they send, in either direction.
 
-A source's departure times are drawn up front from its own random stream (Poisson, regular with
-jitter, or dated). At each departure the source checks its corridor: unless
-``dispatch_when_blocked`` is set, it does not send trucks its operator may not take through
-(they are counted as withheld). Each truck then travels to the checkpoint, crosses it (see
-:mod:`lachin_sim.model.checkpoint`), travels on and unloads into the stocks. Every truck leaves one
-record in the convoy log, kept as a plain list until the end of the run.
+A source's departure times are drawn up front from its own random stream: a Poisson process
+(non-homogeneous when its rate follows a dated schedule), a regular schedule with jitter, or
+dated convoys. At each departure the source checks its corridor: unless
+``dispatch_when_blocked`` is set, it does not send vehicles its operator may not take through
+(they are counted as withheld). An inbound vehicle travels to the checkpoint, crosses it (see
+:mod:`lachin_sim.model.checkpoint`), travels on and unloads into the stocks (its passengers join
+the population); with ``returns`` it then drives back out empty, crossing again. An outbound
+vehicle (an ambulance, an evacuation bus) starts inside, crosses, and takes its passengers out
+of the population. Every vehicle leaves one record in the convoy log, kept as a plain list until
+the end of the run. Sources with ``schedule = "flow"`` send no vehicles: see
+:mod:`lachin_sim.model.flows`.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import numpy as np
 import pandas as pd
 
 from lachin_sim.config.schema import ConvoySource, Scenario
-from lachin_sim.model.checkpoint import ARRIVED, OUTCOME, REASON, TIME_FIELDS, TRUCK_FIELDS, cross
+from lachin_sim.model.checkpoint import (
+    ARRIVED, CONFISCATED, EXIT, OUTCOME, REASON, TIME_FIELDS, TRUCK_FIELDS, cross,
+)  # fmt: skip
 from lachin_sim.model.corridor import CorridorGate
-from lachin_sim.model.streams import np_stream
-from lachin_sim.model.supply import SupplySystem
+from lachin_sim.model.schedules import source_curve, vehicles_per_unit
+from lachin_sim.model.streams import np_stream, stream
 
 NAN = float("nan")
 
@@ -29,9 +36,8 @@ NAN = float("nan")
 def departure_schedule(
     src: ConvoySource, scenario: Scenario, rng: np.random.Generator
 ) -> list[tuple[float, int, float]]:
-    """(departure time in days, trucks, tonnes per truck) of every convoy the source would send."""
-    t0 = scenario.day_of(src.active_from) if src.active_from else 0.0
-    t1 = scenario.day_of(src.active_until) if src.active_until else float(scenario.days)
+    """(departure time in days, vehicles, tonnes per vehicle) of every convoy the source would
+    send."""
     jitter = src.jitter_h / 24.0
     if src.schedule == "dated":
         out = []
@@ -41,47 +47,56 @@ def departure_schedule(
             at = min(scenario.day_of(dep.date) + float(shift), scenario.days - 1e-9)
             out.append((at, dep.trucks, per_truck))
         return sorted(out)
-    rate = src.trucks_per_day / src.convoy_size  # convoys / day
-    if rate <= 0 or t1 <= t0:
+    curve = source_curve(src, scenario)
+    per_convoy = vehicles_per_unit(src) / src.convoy_size  # convoys per unit of the rate
+    expected = curve.total * per_convoy  # convoys over the whole active window
+    if expected <= 0:
         return []
     if src.schedule == "poisson":
-        expected = (t1 - t0) * rate
-        gaps = rng.exponential(1.0 / rate, int(expected + 6 * expected**0.5 + 16))
-        times = t0 + np.cumsum(gaps)
-        while times[-1] < t1:  # rare: draw more until past the end
-            more = times[-1] + np.cumsum(rng.exponential(1.0 / rate, len(gaps)))
-            times = np.concatenate([times, more])
-        times = times[times < t1]
-    else:  # regular: one convoy centred in each interval, shifted by +-jitter
-        n = int(np.floor((t1 - t0) * rate + 1e-9))
-        times = t0 + (np.arange(n) + 0.5) / rate + rng.uniform(-jitter, jitter, n)
-        times = np.sort(np.clip(times, t0, t1 - 1e-9))
+        # unit-rate arrivals in "expected convoys" space, mapped back through the rate curve
+        n = int(expected + 6 * expected**0.5 + 16)
+        points = np.cumsum(rng.standard_exponential(n))
+        while points[-1] < expected:  # rare: draw more until past the end
+            points = np.concatenate([points, points[-1] + np.cumsum(rng.standard_exponential(n))])
+        points = points[points < expected]
+        times = np.array([curve.inverse(u / per_convoy) for u in points.tolist()])
+    else:  # regular: one convoy centred in each interval of one expected convoy, +-jitter
+        count = int(np.floor(expected + 1e-9))
+        centres = [curve.inverse((i + 0.5) / per_convoy) for i in range(count)]
+        times = np.asarray(centres) + rng.uniform(-jitter, jitter, count)
+        times = np.sort(np.clip(times, curve.t0, curve.t1 - 1e-9))
     n = len(times)
     return list(zip(times.tolist(), [src.convoy_size] * n, [src.payload_t] * n, strict=True))
 
 
 class Convoys:
-    """All convoy sources of a scenario, their trucks and the convoy log."""
+    """All vehicle sources of a scenario, their vehicles and the convoy log."""
 
-    def __init__(self, env, scenario: Scenario, gates: dict[str, CorridorGate],
-                 supply: SupplySystem, seed: int):  # fmt: skip
+    def __init__(self, env, scenario: Scenario, gates: dict[str, CorridorGate], supply, seed: int):
         self.env, self.scenario, self.gates, self.supply = env, scenario, gates, supply
         self.log: list[list] = []
         self.withheld: dict[str, int] = {}
         self._convoy_id = 0
         self._schedules: dict[str, tuple[list, list[int]]] = {}  # name -> (schedule, [next index])
+        self._names = list(scenario.commodities)
+        self._seized: dict[int, dict[int, float]] = {}  # truck id -> commodity -> tonnes seized
+        self._turnaround = {}
         for name, src in scenario.convoys.items():
             self.withheld[name] = 0
-            if not src.enabled:
+            if not src.enabled or src.schedule == "flow":
                 continue
+            if src.returns:
+                self._turnaround[name] = src.turnaround_h.sampler(
+                    stream(seed, f"convoys.{name}.turnaround")
+                )
             schedule = departure_schedule(src, scenario, np_stream(seed, f"convoys.{name}"))
             self._schedules[name] = (schedule, [0])
             if schedule:
                 env.process(self._dispatch(name, src, schedule))
 
     def _dispatch(self, name: str, src: ConvoySource, schedule: list) -> Generator:
-        """Send each convoy when due. While the corridor bars the operator, sleep until the
-        regime changes and count the convoys that fell due meanwhile as withheld."""
+        """Send each convoy when due. While the corridor bars the operator, sleep until it
+        changes and count the convoys that fell due meanwhile as withheld."""
         env, gate, withheld = self.env, self.gates[src.corridor], self.withheld
         index = self.supply.index
         shares = [(index[com], share) for com, share in src.cargo.items() if share > 0]
@@ -94,7 +109,7 @@ class Convoys:
             if at > env.now:
                 yield env.timeout(at - env.now)
             cursor[0] += 1
-            if not src.dispatch_when_blocked and src.operator not in gate.regime.allowed:
+            if not src.dispatch_when_blocked and not gate.allows(src.operator):
                 withheld[name] += trucks
                 yield gate.changed
                 skip_to = bisect.bisect_left(times, env.now, lo=cursor[0])
@@ -102,13 +117,17 @@ class Convoys:
                 cursor[0] = skip_to
                 continue
             self._convoy_id += 1
-            travel_h = gate.travel_to_h()
+            travel_h = gate.travel_to_h() if src.direction == "in" else gate.travel_from_h()
             cargo = [(com, payload * share) for com, share in shares]
             for _ in range(trucks):
-                rec = [len(self.log), self._convoy_id, name, src.operator, src.corridor, env.now,
-                       payload, NAN, NAN, NAN, NAN, NAN, "pending", None, None]  # fmt: skip
+                rec = [len(self.log), self._convoy_id, name, src.operator, src.corridor,
+                       src.direction, env.now, payload, src.passengers, NAN, NAN, NAN, NAN, NAN,
+                       NAN, "pending", None, None, 0.0]  # fmt: skip
                 self.log.append(rec)
-                env.process(self._truck(gate, src.operator, cargo, rec, travel_h))
+                if src.direction == "in":
+                    env.process(self._inbound(gate, name, src, cargo, rec, travel_h))
+                else:
+                    env.process(self._outbound(gate, src, rec, travel_h))
 
     def finish(self) -> None:
         """Count departures still waiting behind a closed corridor at the end as withheld."""
@@ -116,11 +135,12 @@ class Convoys:
             self.withheld[name] += sum(trucks for _, trucks, _ in schedule[cursor[0] :])
             cursor[0] = len(schedule)
 
-    def _truck(self, gate: CorridorGate, operator: str, cargo: list, rec: list, travel_h: float):
-        env = self.env
+    def _inbound(self, gate: CorridorGate, name: str, src: ConvoySource, cargo: list, rec: list,
+                 travel_h: float) -> Generator:  # fmt: skip
+        env, supply = self.env, self.supply
         if travel_h > 0:
             yield env.timeout(travel_h / 24.0)
-        state = yield from cross(env, gate, operator, rec)
+        state = yield from cross(env, gate, src.operator, rec)
         if state is None:
             return
         u = state.decide()
@@ -130,18 +150,74 @@ class Convoys:
         if u < state.p_stop:
             rec[OUTCOME], rec[REASON] = "confiscated", "inspection"
             return
+        if state.cargo_rules:
+            kept = []
+            for com, amount in cargo:
+                rule = state.cargo_rules.get(self._names[com])
+                if rule is not None:
+                    p_deny, seized_share = rule
+                    if p_deny > 0 and state.decide() < p_deny:
+                        rec[OUTCOME], rec[REASON] = "denied", "cargo_rule"
+                        self._seized.pop(rec[0], None)
+                        rec[CONFISCATED] = 0.0
+                        return
+                    if seized_share > 0:
+                        seized = amount * seized_share
+                        rec[CONFISCATED] += seized
+                        self._seized.setdefault(rec[0], {})[com] = seized
+                        amount -= seized
+                kept.append((com, amount))
+            cargo = kept
+        supply.crossings.count(supply.tick_of(env.now), src.corridor, "in", src.operator, 1.0,
+                               src.passengers, sum(a for _, a in cargo))  # fmt: skip
         onward_h = state.delay_h() + gate.travel_from_h()
         if onward_h > 0:
             yield env.timeout(onward_h / 24.0)
-        if not self.supply.accepts(env.now):  # at or after the scenario end: stays pending
+        if not supply.accepts(env.now):  # at or after the scenario end: stays pending
             return
         rec[ARRIVED], rec[OUTCOME], rec[REASON] = env.now, "delivered", "passed"
-        receive, now = self.supply.receive, env.now
+        now = env.now
         for com, amount in cargo:
-            receive(com, amount, now)
+            supply.receive(com, amount, now)
+        if src.passengers > 0:
+            supply.population.move(src.group, src.passengers, supply.tick_of(now))
+        if src.returns:
+            yield from self._return_trip(gate, name, src, rec)
+
+    def _return_trip(self, gate: CorridorGate, name: str, src: ConvoySource,
+                     rec: list) -> Generator:  # fmt: skip
+        """Drive back out empty after unloading: turnaround, inner road, the checkpoint."""
+        env, supply = self.env, self.supply
+        back_h = self._turnaround[name]() + gate.travel_from_h()
+        if back_h > 0:
+            yield env.timeout(back_h / 24.0)
+        state = yield from cross(env, gate, src.operator, None)
+        if state is None or not supply.accepts(env.now):
+            return
+        rec[EXIT] = env.now
+        supply.crossings.count(supply.tick_of(env.now), src.corridor, "out", src.operator, 1.0,
+                               0.0, 0.0)  # fmt: skip
+
+    def _outbound(self, gate: CorridorGate, src: ConvoySource, rec: list,
+                  travel_h: float) -> Generator:  # fmt: skip
+        env, supply = self.env, self.supply
+        if travel_h > 0:
+            yield env.timeout(travel_h / 24.0)
+        state = yield from cross(env, gate, src.operator, rec)
+        if state is None:
+            return
+        if state.decide() < state.p_deny:
+            rec[OUTCOME], rec[REASON] = "denied", "inspection"
+            return
+        if not supply.accepts(env.now):
+            return
+        rec[EXIT], rec[OUTCOME], rec[REASON] = env.now, "exited", "passed"
+        tick = supply.tick_of(env.now)
+        left = -supply.population.move(src.group, -src.passengers, tick) if src.passengers else 0.0
+        supply.crossings.count(tick, src.corridor, "out", src.operator, 1.0, left, 0.0)
 
     def table(self) -> pd.DataFrame:
-        """The convoy log: one row per truck, times as dates, tonnes by commodity and outcome."""
+        """The convoy log: one row per vehicle, times as dates, tonnes by commodity and outcome."""
         columns = list(zip(*self.log, strict=True)) if self.log else [()] * len(TRUCK_FIELDS)
         data = dict(zip(TRUCK_FIELDS, columns, strict=True))
         start = pd.Timestamp(self.scenario.start)
@@ -149,7 +225,8 @@ class Convoys:
             days = np.asarray(data[col], dtype=float)
             data[col] = start + pd.to_timedelta(days, unit="D")
         df = pd.DataFrame(data)
-        df["payload_t"] = df["payload_t"].astype(float)
+        for col in ("payload_t", "passengers", "confiscated_t"):
+            df[col] = df[col].astype(float)
         pending = (df["outcome"] == "pending").to_numpy()
         held = (
             pending & df["reached_checkpoint"].notna().to_numpy() & df["cleared"].isna().to_numpy()
@@ -168,4 +245,10 @@ class Convoys:
         tonnes = df["payload_t"].to_numpy()[:, None] * shares[codes] if len(df) else shares[:0]
         for j, com in enumerate(carried):
             df[f"{com}_t"] = tonnes[:, j]
+        seized_coms = sorted({c for d in self._seized.values() for c in d})
+        for c in seized_coms:
+            column = np.zeros(len(df))
+            for truck, by_com in self._seized.items():
+                column[truck] = by_com.get(c, 0.0)
+            df[f"{self._names[c]}_confiscated_t"] = column
         return df

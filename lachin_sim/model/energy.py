@@ -4,9 +4,11 @@ All three follow demand within their limits:
 - a :class:`LinkFlow` (gas pipeline, power line) delivers up to its capacity times the outage
   factor of the tick, but no more than demand plus free storage;
 - a :class:`HydroPlant` releases water to cover what demand is still unmet, down to the
-  reservoir's dead volume; the reservoir keeps its own ledger
+  reservoir's dead volume, or as much as its release rule allows
+  (:mod:`lachin_sim.model.policies.release`); the reservoir keeps its own ledger
   ``initial + inflow = released + spilled + final``;
-- a :class:`GeneratorSet` covers what is left, burning fuel from the fuel stock.
+- a :class:`GeneratorSet` covers what is left, burning fuel; its claim on the fuel is one of
+  the fuel's demand lines, served by priority with the fuel's other uses.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from lachin_sim.config.schema import Generator, Hydro, Link, Scenario
+from lachin_sim.model.policies.release import ReleasePolicy
 from lachin_sim.model.stocks import Stock
 
 
@@ -51,33 +54,38 @@ class HydroPlant:
         inflow = plant.inflow_m3_per_day * scenario.tick_days
         self.inflow = (inflow * _monthly(plant.monthly_inflow_factors, months)).tolist()
         self.max_output = plant.capacity_per_day * scenario.tick_days
+        rule = plant.release
+        until = scenario.day_of(rule.until) if rule is not None and rule.until else None
+        self.release = ReleasePolicy(rule, plant.dead_volume_m3, scenario.tick_days, until)
+        self.tick_days = scenario.tick_days
 
-    def generate(self, tick: int, wanted: float) -> tuple[float, float, float, float]:
-        """Produce up to ``wanted``; returns (output, water_in, water_released, water_spilled).
-        The tick's inflow can be turbined in the same tick (run-of-river); what exceeds the
-        reservoir afterwards spills."""
+    def generate(self, tick: int, wanted: float) -> tuple[float, float, float, float, float]:
+        """Produce up to ``wanted``; returns (output, water_in, water_released, water_spilled,
+        release limit). The tick's inflow can be turbined in the same tick (run-of-river);
+        what exceeds the reservoir afterwards spills. The release rule sees the reservoir
+        after the inflow and the inflow of past ticks."""
         p = self.plant
         water_in = self.inflow[tick]
         self.volume += water_in
-        usable = max(self.volume - p.dead_volume_m3, 0.0)
-        output = max(0.0, min(wanted, self.max_output, usable * p.output_per_m3))
-        released = output / p.output_per_m3
+        limit = self.release.limit_m3(self.volume, tick * self.tick_days)
+        output = max(0.0, min(wanted, self.max_output, limit * p.output_per_m3))
+        released = min(output / p.output_per_m3, limit)
         self.volume -= released
         spilled = max(self.volume - p.reservoir_max_m3, 0.0)
         self.volume -= spilled
-        return output, water_in, released, spilled
+        self.release.record_inflow(water_in)
+        return output, water_in, released, spilled, limit
 
 
 class GeneratorSet:
-    """Generators of one kind, limited by capacity and by the fuel in stock."""
+    """Generators of one kind, limited by capacity and by the fuel they are given."""
 
     def __init__(self, name: str, gen: Generator, scenario: Scenario):
         self.name, self.commodity, self.fuel = name, gen.commodity, gen.fuel
         self.max_output = gen.capacity_per_day * scenario.tick_days
         self.fuel_per_unit = gen.fuel_per_unit
+        self.priority = gen.priority
 
-    def generate(self, wanted: float, fuel_stock: Stock) -> tuple[float, float]:
-        """Produce up to ``wanted``; returns (output, fuel_burned) and takes the fuel from stock."""
-        output = max(0.0, min(wanted, self.max_output, fuel_stock.level / self.fuel_per_unit))
-        burned = fuel_stock.take(output * self.fuel_per_unit)
-        return output, burned
+    def fuel_wanted(self, wanted: float) -> float:
+        """Fuel needed to produce up to ``wanted`` (commodity unit) within capacity."""
+        return max(0.0, min(wanted, self.max_output)) * self.fuel_per_unit

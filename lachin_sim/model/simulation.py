@@ -12,6 +12,7 @@ import platform
 import time
 from collections.abc import Generator
 
+import numpy as np
 import pandas as pd
 import simpy
 
@@ -19,7 +20,8 @@ from lachin_sim import __version__
 from lachin_sim.config.schema import Scenario
 from lachin_sim.model.convoys import Convoys
 from lachin_sim.model.corridor import CorridorGate
-from lachin_sim.model.population import population_by_tick, tick_starts
+from lachin_sim.model.flows import FlowSource
+from lachin_sim.model.population import tick_starts
 from lachin_sim.model.supply import SupplySystem
 from lachin_sim.outputs import metrics
 from lachin_sim.outputs.results import Result
@@ -36,11 +38,16 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
     wall0 = time.perf_counter()
     env = simpy.Environment()
     starts = tick_starts(scenario)
-    supply = SupplySystem(scenario, starts, population_by_tick(scenario))
+    supply = SupplySystem(scenario, starts)
     gates = {
         name: CorridorGate(env, name, corridor, scenario, seed)
         for name, corridor in scenario.corridors.items()
     }
+    supply.flows = [
+        FlowSource(name, src, scenario, gates[src.corridor], supply.index)
+        for name, src in scenario.convoys.items()
+        if src.enabled and src.schedule == "flow"
+    ]
     convoys = Convoys(env, scenario, gates, supply, seed)
     finished = env.process(_consumption_ticks(env, supply, len(starts), scenario.tick_days))
     loop0 = time.perf_counter()
@@ -48,7 +55,8 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
     loop_s = time.perf_counter() - loop0
     n_events = next(env._eid)  # SimPy numbers every scheduled event; this is how many there were
 
-    stocks, energy = supply.tables()
+    tables = supply.tables()
+    stocks = tables["stocks"]
     stocks["share_met"] = metrics.share_met(stocks)
     kcal = stocks["commodity"].map({n: c.kcal_per_unit for n, c in scenario.commodities.items()})
     if kcal.notna().any():
@@ -78,8 +86,11 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
         stocks=stocks,
         convoys=convoy_log,
         regimes=regime_table(gates, scenario, env.now),
-        energy=energy,
+        energy=tables["energy"],
         shortages=shortages,
+        uses=tables["uses"],
+        groups=tables["groups"],
+        crossings=supply.crossings.table(np.datetime64(scenario.start, "ns"), len(starts)),
         summary=summary,
         metadata=metadata,
     )
@@ -99,11 +110,11 @@ def regime_table(
     """One row per interval during which a regime held on a corridor (end exclusive)."""
     rows = []
     for name, gate in gates.items():
-        times = [t for t, _, _ in gate.log] + [horizon]
-        for (t, regime, cause), t_next in zip(gate.log, times[1:], strict=True):
+        times = [entry[0] for entry in gate.log] + [horizon]
+        for (t, regime, barred, cause), t_next in zip(gate.log, times[1:], strict=True):
             if t_next > t:
-                rows.append((name, t, t_next, regime, cause))
-    df = pd.DataFrame(rows, columns=["corridor", "start", "end", "regime", "cause"])
+                rows.append((name, t, t_next, regime, ", ".join(barred), cause))
+    df = pd.DataFrame(rows, columns=["corridor", "start", "end", "regime", "barred", "cause"])
     start = pd.Timestamp(scenario.start)
     for col in ("start", "end"):
         df[col] = start + pd.to_timedelta(df[col].astype(float), unit="D")

@@ -48,8 +48,10 @@ class Stock:
                 batches.append([expiry, amount])
 
     def take(self, amount: float) -> float:
-        """Remove up to ``amount``, oldest batches first; returns what was taken."""
-        amount = min(amount, self.level)
+        """Remove up to ``amount``, oldest batches first; returns what was taken. An amount
+        within float rounding of the whole stock empties it exactly."""
+        if amount >= self.level * (1.0 - 1e-12):
+            amount = self.level
         if amount <= 0:
             return 0.0
         self.level -= amount

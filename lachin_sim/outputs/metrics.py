@@ -89,7 +89,7 @@ def metric_names(scenario: Scenario) -> list[str]:
     """Names of the summary metrics a run of ``scenario`` reports, known before running."""
     names = []
     for name, c in scenario.commodities.items():
-        if c.need_per_person_day > 0:
+        if c.has_need:
             names += [f"{m}:{name}" for m in COMMODITY_METRICS]
             if c.kcal_per_unit is not None:
                 names.append(f"kcal_per_person_day:{name}")

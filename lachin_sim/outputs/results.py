@@ -20,13 +20,22 @@ import pandas as pd
 from lachin_sim.config.schema import Scenario
 from lachin_sim.model.checkpoint import TIME_FIELDS
 
-TABLES = ("stocks", "convoys", "regimes", "energy", "shortages")
+TABLES = ("stocks", "convoys", "regimes", "energy", "shortages", "uses", "groups", "crossings")
 DATE_COLUMNS = {
     "stocks": ["date"],
     "convoys": list(TIME_FIELDS),
     "regimes": ["start", "end"],
     "energy": ["date"],
     "shortages": ["start", "end"],
+    "uses": ["date"],
+    "groups": ["date"],
+    "crossings": ["date"],
+}
+# Text columns that may hold empty strings (CSV writes them as empty cells, read back as "").
+TEXT_COLUMNS = {
+    "stocks": ["ration_rule"],
+    "uses": ["group", "cap"],
+    "regimes": ["barred"],
 }
 
 
@@ -43,6 +52,9 @@ class Result:
     shortages: pd.DataFrame  # one row per shortage episode
     summary: pd.Series  # headline metrics, see metrics.summarize
     metadata: dict = field(default_factory=dict)
+    uses: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (date, demand line)
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (date, group)
+    crossings: pd.DataFrame = field(default_factory=pd.DataFrame)  # (date, corridor, way, operator)
 
     def save(self, directory: str | os.PathLike, plots: bool = False) -> Path:
         """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs."""
@@ -77,10 +89,7 @@ class Result:
         folder = Path(directory)
         if not (folder / "metadata.json").exists():
             raise FileNotFoundError(f"{folder}: not a lachin-sim result folder (no metadata.json)")
-        tables = {
-            name: pd.read_csv(folder / f"{name}.csv", parse_dates=DATE_COLUMNS[name])
-            for name in TABLES
-        }
+        tables = {name: _read_table(folder, name) for name in TABLES}
         summary = pd.read_csv(folder / "summary.csv", index_col="metric")["value"].astype(float)
         scenario = Scenario.model_validate(json.loads((folder / "config.json").read_text()))
         metadata = json.loads((folder / "metadata.json").read_text())
@@ -97,6 +106,18 @@ def replace_dir(new: Path, target: Path) -> None:
     new.rename(target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    text = TEXT_COLUMNS.get(name, [])
+    df = pd.read_csv(folder / f"{name}.csv", parse_dates=DATE_COLUMNS[name],
+                     dtype={c: str for c in text})  # fmt: skip
+    for column in text:
+        if column in df:
+            df[column] = df[column].fillna("").astype(object)
+    if name == "uses" and "outcome_holds" in df:
+        df["outcome_holds"] = df["outcome_holds"].astype("boolean")
+    return df
 
 
 def load_result(directory: str | os.PathLike) -> Result:

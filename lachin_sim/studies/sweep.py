@@ -288,7 +288,7 @@ def run_sweep(
     if problems:
         raise ConfigError(f"{source} (sweep parameters)", problems)
     base = validate_scenario(raw, source, overrides=points[0])  # calendar and commodities
-    commodities = [n for n, c in base.commodities.items() if c.need_per_person_day > 0]
+    commodities = [n for n, c in base.commodities.items() if c.has_need]
     dates = pd.Timestamp(base.start) + pd.to_timedelta(tick_starts(base), unit="D")
     run_seeds = spawn_seeds(seed, replications)
     spec = {
