@@ -13,10 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from ledger_checks import (
     assert_consumption_bounds,
+    assert_crossings,
     assert_need,
+    assert_population_identity,
     assert_reservoir_ledger,
     assert_stock_ledger,
     assert_truck_records,
+    assert_use_ledger,
     link_fed,
     truck_tonnes_delivered,
 )
@@ -37,6 +40,8 @@ def check_ledgers(raw: dict) -> None:
     result = run(raw)
     assert_stock_ledger(result)
     assert_reservoir_ledger(result)
+    assert_use_ledger(result)
+    assert_population_identity(result)
 
 
 def check_bounds(raw: dict) -> None:
@@ -52,6 +57,7 @@ def check_deliveries(raw: dict) -> None:
     for name in sorted(set(result.scenario.commodities) - link_fed(result)):
         assert in_stocks[name] == pytest.approx(by_trucks[name], rel=1e-9, abs=1e-9), name
     assert_truck_records(result)
+    assert_crossings(result)
     assert_deliveries_in_their_tick(result)
 
 
@@ -63,11 +69,19 @@ def assert_deliveries_in_their_tick(result) -> None:
     arrived_days = (delivered["arrived"] - np.datetime64(s.start, "ns")) / np.timedelta64(1, "D")
     tick = np.floor(arrived_days.to_numpy() / s.tick_days).astype(int)
     assert (tick < len(result.stocks) // len(s.commodities)).all(), "a delivery after the end"
+    flows = result.flows
+    flow_tick = ((flows["date"] - np.datetime64(s.start, "ns")) / np.timedelta64(1, "D")
+                 / s.tick_days).round().astype(int).to_numpy()  # fmt: skip
     for name in sorted(set(s.commodities) - link_fed(result)):
         rows = result.stocks[result.stocks["commodity"] == name].sort_values("date")
         expected = np.zeros(len(rows))
         if f"{name}_t" in delivered:
-            np.add.at(expected, tick, delivered[f"{name}_t"].to_numpy())
+            cargo = delivered[f"{name}_t"].to_numpy()
+            if f"{name}_confiscated_t" in delivered:
+                cargo = cargo - delivered[f"{name}_confiscated_t"].to_numpy()
+            np.add.at(expected, tick, cargo)
+        if f"{name}_t" in flows:
+            np.add.at(expected, flow_tick, flows[f"{name}_t"].to_numpy())
         np.testing.assert_allclose(rows["delivered"].to_numpy(), expected, rtol=1e-9, atol=1e-9,
                                    err_msg=f"{name}: deliveries credited to the wrong tick")  # fmt: skip
 

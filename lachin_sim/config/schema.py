@@ -45,7 +45,9 @@ class Use(Model):
     need_per_person_day: NonNegative = 0.0  # unit / person / day, times the people of `groups`
     need_per_day: NonNegative = 0.0  # unit / day whatever the population (e.g. a hospital)
     groups: list[str] | None = None  # groups whose people count for the per-person need
-    monthly_need_factors: list[NonNegative] | None = None  # 12 multipliers (default: the commodity's)
+    monthly_need_factors: list[NonNegative] | None = (
+        None  # 12 multipliers (default: the commodity's)
+    )
     priority: Priority = 1  # 0 is served first
     outcome: str = ""  # what the use keeps going, e.g. "public transport runs"
     outcome_min_share: Probability = 1.0  # the outcome holds while share of need met >= this

@@ -351,8 +351,6 @@ def cross_checks(s: Scenario) -> list[Problem]:
 
     for name, h in s.hydro.items():
         need(h.commodity, commodities, f"hydro.{name}.commodity", "commodity")
-        if h.release is not None and h.release.until is not None:
-            in_range(h.release.until, f"hydro.{name}.release.until", inclusive_end=True)
         if h.monthly_inflow_factors is not None and len(h.monthly_inflow_factors) != 12:
             out.append(
                 Problem(
@@ -396,8 +394,6 @@ def cross_checks(s: Scenario) -> list[Problem]:
             out.append(Problem(f"rationing.rules.{com}", com,
                                "days of supply are undefined for a non-storable commodity; "
                                "use rationing.caps (or a hydro release rule) instead"))  # fmt: skip
-        if rule.stretch is not None and rule.stretch.until is not None:
-            in_range(rule.stretch.until, f"rationing.rules.{com}.stretch.until", inclusive_end=True)
     for i, cap in enumerate(s.rationing.caps):
         if need(cap.commodity, commodities, f"rationing.caps.{i}.commodity", "commodity"):
             c = s.commodities[cap.commodity]

@@ -44,7 +44,11 @@ def cross(env, gate: CorridorGate, operator: str, rec: list | None) -> Generator
         if barrier is not None:
             if barrier == "turn_back":
                 if rec is not None:
-                    rec[OUTCOME], rec[REASON], rec[REGIME] = "denied", "corridor_closed", gate.regime.name
+                    rec[OUTCOME], rec[REASON], rec[REGIME] = (
+                        "denied",
+                        "corridor_closed",
+                        gate.regime.name,
+                    )
                 return None
             yield gate.changed
             continue

@@ -87,7 +87,9 @@ class CorridorGate:
         self._all_operators = frozenset(scenario.operators)
         self.changed = env.event()
         # (time, regime, barred operators, cause) at every change
-        self.log: list[tuple[float, str, tuple[str, ...], str]] = [(0.0, first.name, (), "timeline")]
+        self.log: list[tuple[float, str, tuple[str, ...], str]] = [
+            (0.0, first.name, (), "timeline")
+        ]
         self._capacity_days = [scenario.day_of(c.start) for c in corridor.capacity]
         self._capacity_values = [c.trucks_per_day for c in corridor.capacity]
         self._day, self._count = -1, 0
@@ -198,7 +200,9 @@ class CorridorGate:
             self._switch(self._scheduled, "timeline")
 
     # ---- for flows ---------------------------------------------------------------------------
-    def open_intervals(self, operator: str, t0: float, t1: float) -> list[tuple[float, float, RegimeState]]:
+    def open_intervals(
+        self, operator: str, t0: float, t1: float
+    ) -> list[tuple[float, float, RegimeState]]:
         """Sub-intervals of [t0, t1) during which ``operator`` could pass, with the regime."""
         out = []
         times = [entry[0] for entry in self.log]

@@ -24,7 +24,9 @@ class Crossings:
         row[2] += tonnes
 
     def table(self, start: np.datetime64, n_ticks: int) -> pd.DataFrame:
-        rows = [(k, *key[1:], *v) for key, v in sorted(self.counts.items()) if (k := key[0]) < n_ticks]
+        rows = [
+            (k, *key[1:], *v) for key, v in sorted(self.counts.items()) if (k := key[0]) < n_ticks
+        ]
         df = pd.DataFrame(rows, columns=["tick", *CROSSING_COLUMNS[1:]])
         ticks = df.pop("tick").to_numpy(dtype=float)
         df.insert(0, "date", start + (ticks * self.tick_days * 86400e9).astype("timedelta64[ns]"))

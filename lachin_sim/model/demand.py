@@ -47,7 +47,9 @@ def monthly(factors: list[float] | None, months: np.ndarray) -> np.ndarray:
     return np.asarray(factors, dtype=float)[months - 1]
 
 
-def build_lines(scenario: Scenario, tick_starts: np.ndarray, months: np.ndarray) -> list[list[DemandLine]]:
+def build_lines(
+    scenario: Scenario, tick_starts: np.ndarray, months: np.ndarray
+) -> list[list[DemandLine]]:
     """The demand lines of every commodity, in commodity order."""
     groups = scenario.group_names
     group_cfg = scenario.population.groups

@@ -22,6 +22,7 @@ class FlowSource:
         self.curve = source_curve(src, scenario)
         self.vehicles_per_unit = vehicles_per_unit(src)
         self.cargo = [(index[c], c, share) for c, share in src.cargo.items() if share > 0]
+        self.carried = [i for i, _, _ in self.cargo]
 
     def settle(self, t0: float, t1: float) -> tuple[list[tuple[int, float]], float, float]:
         """(commodity index, tonnes) delivered, people moved and vehicles that crossed in

@@ -28,7 +28,9 @@ def scheduled_outflows(scenario: Scenario, starts: np.ndarray) -> tuple[np.ndarr
     for o in scenario.population.outflows:
         t0 = scenario.day_of(o.start)
         t1 = scenario.day_of(o.end) if o.end is not None else t0 + 1.0
-        gone = o.people * (np.clip((ends - t0) / (t1 - t0), 0, 1) - np.clip((starts - t0) / (t1 - t0), 0, 1))
+        gone = o.people * (
+            np.clip((ends - t0) / (t1 - t0), 0, 1) - np.clip((starts - t0) / (t1 - t0), 0, 1)
+        )
         if o.group is None:
             unassigned += gone
         else:
@@ -46,7 +48,9 @@ class PopulationState:
         self.outflow_by_group, self.outflow_any = scheduled_outflows(scenario, starts)
         self.tick_days = scenario.tick_days
         self._moves: dict[int, np.ndarray] = {}  # tick -> (group, [left, arrived]) in vehicles
-        self.rows: list[np.ndarray] = []  # per tick: [group, (people, outflow, left, arrived, deaths)]
+        self.rows: list[
+            np.ndarray
+        ] = []  # per tick: [group, (people, outflow, left, arrived, deaths)]
 
     @property
     def total(self) -> float:
@@ -59,7 +63,11 @@ class PopulationState:
         present = np.maximum(self.people - moves[:, 0], 0.0)
         if group is None:
             share = present / present.sum() if present.sum() > 0 else np.zeros_like(present)
-            amounts = abs(people) * share if people < 0 else people * self.people / max(self.total, 1e-300)
+            amounts = (
+                abs(people) * share
+                if people < 0
+                else people * self.people / max(self.total, 1e-300)
+            )
         else:
             amounts = np.zeros(len(self.names))
             amounts[self.index[group]] = abs(people)

@@ -33,7 +33,9 @@ class RateCurve:
         self.end_rate: list[float] = []
         for a, b in zip(edges, edges[1:], strict=False):
             self.start_rate.append(_rate_at(knots, interpolation, a))
-            end = _rate_at(knots, interpolation, b, left=True) if interpolation == "linear" else None
+            end = (
+                _rate_at(knots, interpolation, b, left=True) if interpolation == "linear" else None
+            )
             self.end_rate.append(self.start_rate[-1] if end is None else end)
         self.cum = [0.0]
         for j, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
@@ -68,7 +70,9 @@ class RateCurve:
         return min(self.edges[j] + x, self.edges[j + 1])
 
 
-def _rate_at(knots: list[tuple[float, float]], interpolation: str, t: float, left: bool = False) -> float:
+def _rate_at(
+    knots: list[tuple[float, float]], interpolation: str, t: float, left: bool = False
+) -> float:
     """Rate just after ``t`` (or just before it, with ``left``)."""
     times = [k for k, _ in knots]
     i = (bisect.bisect_left(times, t) if left else bisect.bisect_right(times, t)) - 1

@@ -93,6 +93,7 @@ class SupplySystem:
         self._rules: list[str] = []  # one per (tick, commodity): the rule that set the ration
         self._energy: list[tuple] = []
         self._uses: list[tuple] = []  # one per (tick, demand line)
+        self._flows: list[tuple] = []  # one per (tick, flow source): what passed
         self._kcal: list[np.ndarray] = []  # per tick: kcal eaten per group
         self._kcal_now = np.zeros(len(self.population.names))
         self._kcal_per_unit = {i: c.kcal_per_unit for i, c in enumerate(commodities)
@@ -178,7 +179,9 @@ class SupplySystem:
                                    NAN, NAN, NAN, NAN, NAN, NAN))  # fmt: skip
             for plant in self.hydro:
                 if plant.commodity == self.names[i]:
-                    out, water_in, released, spilled, limit = plant.generate(k, budget[i] - st.level)
+                    out, water_in, released, spilled, limit = plant.generate(
+                        k, budget[i] - st.level
+                    )
                     st.add(out, now)
                     produced[i] += out
                     energy.append((k, plant.name, "hydro", plant.commodity, out, plant.max_output,
@@ -229,6 +232,9 @@ class SupplySystem:
         if vehicles > 0 or people > 0:
             self.crossings.count(k, src.corridor, src.direction, src.operator, vehicles, people,
                                  tonnes)  # fmt: skip
+        by_commodity = dict(items)
+        self._flows.append((k, flow.name, src.direction, vehicles, people, tonnes,
+                            *(by_commodity.get(i, 0.0) for i in flow.carried)))  # fmt: skip
 
     def _share(self, k: int, i: int, need: list[float], target: list[float], budget: float,
                fuel_plan: dict[int, float], produced: list[float], now: float) -> tuple[float, float]:  # fmt: skip
@@ -330,7 +336,37 @@ class SupplySystem:
         ticks = energy.pop("tick").to_numpy(dtype=int)
         energy.insert(0, "date", dates[ticks] if n else dates[:0])
         return {"stocks": stocks, "energy": energy, "uses": self._uses_table(dates),
-                "groups": self._groups_table(dates, pop_rows)}  # fmt: skip
+                "groups": self._groups_table(dates, pop_rows),
+                "decisions": self._decisions_table(start),
+                "flows": self._flows_table(dates)}  # fmt: skip
+
+    def _flows_table(self, dates: np.ndarray) -> pd.DataFrame:
+        """One row per tick and flow source: vehicles, people and tonnes that passed, tonnes by
+        commodity (``<commodity>_t``)."""
+        carried = sorted({self.names[i] for f in self.flows for i in f.carried})
+        columns = ["tick", "source", "direction", "vehicles", "people", "tonnes",
+                   *(f"{c}_t" for c in carried)]  # fmt: skip
+        rows = []
+        for row in self._flows:
+            flow = next(f for f in self.flows if f.name == row[1])
+            by_name = {self.names[i]: v for i, v in zip(flow.carried, row[6:], strict=True)}
+            rows.append((*row[:6], *(by_name.get(c, 0.0) for c in carried)))
+        df = pd.DataFrame(rows, columns=columns)
+        ticks = df.pop("tick").to_numpy(dtype=int)
+        df.insert(0, "date", dates[ticks] if len(dates) else dates[:0])
+        return df.astype({c: float for c in columns[3:]})
+
+    def _decisions_table(self, start: np.datetime64) -> pd.DataFrame:
+        """One row per ration change decided by rule: when the state called for it, when it
+        took effect, the new ration and the rule."""
+        rows = [(self.names[i], decided, tick, ration, rule)
+                for i, decided_ration in enumerate(self.rules) if decided_ration is not None
+                for tick, decided, ration, rule in decided_ration.changes]  # fmt: skip
+        df = pd.DataFrame(rows, columns=["commodity", "decided", "effective", "ration", "rule"])
+        for col in ("decided", "effective"):
+            ticks = df[col].to_numpy(dtype=float)
+            df[col] = start + (ticks * self.tick_days * 86400e9).astype("timedelta64[ns]")
+        return df.astype({"ration": float})
 
     def _uses_table(self, dates: np.ndarray) -> pd.DataFrame:
         columns = ["tick", "commodity", "use", "group", "priority", "need", "allowed",
@@ -338,7 +374,9 @@ class SupplySystem:
         uses = pd.DataFrame(self._uses, columns=columns)
         ticks = uses.pop("tick").to_numpy(dtype=int)
         uses.insert(0, "date", dates[ticks] if len(dates) else dates[:0])
-        uses["commodity"] = np.asarray(self.names, dtype=object)[uses["commodity"].to_numpy(dtype=int)]
+        uses["commodity"] = np.asarray(self.names, dtype=object)[
+            uses["commodity"].to_numpy(dtype=int)
+        ]
         with np.errstate(divide="ignore", invalid="ignore"):
             need = uses["need"].to_numpy(dtype=float)
             uses["share_met"] = np.where(need > 0, uses["consumed"] / need, 1.0)

@@ -20,7 +20,18 @@ import pandas as pd
 from lachin_sim.config.schema import Scenario
 from lachin_sim.model.checkpoint import TIME_FIELDS
 
-TABLES = ("stocks", "convoys", "regimes", "energy", "shortages", "uses", "groups", "crossings")
+TABLES = (
+    "stocks",
+    "convoys",
+    "regimes",
+    "energy",
+    "shortages",
+    "uses",
+    "groups",
+    "crossings",
+    "decisions",
+    "flows",
+)
 DATE_COLUMNS = {
     "stocks": ["date"],
     "convoys": list(TIME_FIELDS),
@@ -30,6 +41,8 @@ DATE_COLUMNS = {
     "uses": ["date"],
     "groups": ["date"],
     "crossings": ["date"],
+    "decisions": ["decided", "effective"],
+    "flows": ["date"],
 }
 # Text columns that may hold empty strings (CSV writes them as empty cells, read back as "").
 TEXT_COLUMNS = {
@@ -55,6 +68,10 @@ class Result:
     uses: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (date, demand line)
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (date, group)
     crossings: pd.DataFrame = field(default_factory=pd.DataFrame)  # (date, corridor, way, operator)
+    decisions: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # one row per ration change by rule
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (date, flow source)
 
     def save(self, directory: str | os.PathLike, plots: bool = False) -> Path:
         """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs."""

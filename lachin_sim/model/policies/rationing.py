@@ -40,7 +40,8 @@ class ThresholdRule:
     def __init__(self, steps: list[tuple[float, float]]):
         self.steps = sorted(steps, reverse=True)  # (below_days, ration)
 
-    def propose(self, stock: float, draw_per_day: float, inflow_per_day: float, t: float) -> float:
+    def propose(self, stock: float, draw_per_day: float, inflow_per_day: float | None,
+                t: float) -> float:  # fmt: skip
         days = stock / draw_per_day if draw_per_day > 0 else math.inf
         ration = 1.0
         for below, step in self.steps:
@@ -65,11 +66,14 @@ class StretchRule:
             return self.horizon
         return max((self.until or 0.0) - t, 1.0)
 
-    def propose(self, stock: float, draw_per_day: float, inflow_per_day: float, t: float) -> float:
+    def propose(self, stock: float, draw_per_day: float, inflow_per_day: float | None,
+                t: float) -> float | None:  # fmt: skip
+        if inflow_per_day is None:
+            return None  # nothing seen yet: no basis for a decision
         if draw_per_day <= 0:
             return self.ceiling
         h = self.horizon_at(t)
-        share = (stock + inflow_per_day * h) / (draw_per_day * h)
+        share = (float(stock) + float(inflow_per_day) * h) / (float(draw_per_day) * h)
         return min(max(share, self.floor), self.ceiling)
 
 
@@ -109,13 +113,14 @@ class DecidedRation:
         return max(stepped, self.floor) if share >= self.floor else stepped
 
     def ration(
-        self, k: int, t: float, stock: float, draw_per_day: float, inflow_per_day: float
+        self, k: int, t: float, stock: float, draw_per_day: float, inflow_per_day: float | None
     ) -> tuple[float, str]:
         if self.pending is not None and k >= self.pending.tick:
             self._apply(self.pending.tick, k, self.pending.ration, self.pending.rule)
-        proposals = [(r.propose(stock, draw_per_day, inflow_per_day, t), r.name) for r in self.rules]
+        proposals = [(share, r.name) for r in self.rules
+                     if (share := r.propose(stock, draw_per_day, inflow_per_day, t)) is not None]  # fmt: skip
         if not proposals:
-            return 1.0, ""
+            return self.current, self.rule
         share, name = min(proposals)
         share = self._quantize(share)
         effective_tick = k + self.delay_ticks
@@ -129,7 +134,9 @@ class DecidedRation:
                     self._apply(k, k, share, name, decided=k)
         return self.current, self.rule
 
-    def _apply(self, tick: int, k: int, ration: float, rule: str, decided: int | None = None) -> None:
+    def _apply(
+        self, tick: int, k: int, ration: float, rule: str, decided: int | None = None
+    ) -> None:
         self.current, self.rule = ration, rule
         self.last_change = tick * self.tick_days
         self.changes.append((tick, tick - self.delay_ticks if decided is None else decided,
@@ -149,18 +156,22 @@ def build_rule(rule: RationRule, scenario_day, tick_days: float) -> DecidedRatio
 
 
 class InflowWindow:
-    """Mean inflow per day over a trailing window of ticks (what a planner expects to arrive)."""
+    """Mean inflow per day over a trailing window of ticks (what a planner expects to arrive).
+    Early in a run the mean is over the ticks seen so far; before the first tick it is
+    unknown (None), and rules that need it make no proposal."""
 
     def __init__(self, window_days: float, tick_days: float):
         self.n = max(int(round(window_days / tick_days)), 0)
         self.tick_days = tick_days
         self.history: list[float] = []
 
-    def rate(self) -> float:
-        if self.n == 0 or not self.history:
+    def rate(self) -> float | None:
+        if self.n == 0:
             return 0.0
+        if not self.history:
+            return None
         recent = self.history[-self.n :]
-        return sum(recent) / (self.n * self.tick_days)
+        return sum(recent) / (len(recent) * self.tick_days)
 
     def record(self, amount: float) -> None:
         self.history.append(amount)
