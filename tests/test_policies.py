@@ -122,7 +122,7 @@ def test_hysteresis_keeps_a_ration_from_rising_on_a_small_gain():
         st.tuples(st.floats(0, 100), st.floats(0, 1), st.integers(0, 3), st.floats(0.1, 5)),
         min_size=1,
         max_size=8,
-    ),  # fmt: skip
+    ),
     budget=st.floats(0, 400),
 )
 def test_allocation_serves_priorities_in_order(data, budget):

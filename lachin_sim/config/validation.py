@@ -388,7 +388,7 @@ def cross_checks(s: Scenario) -> list[Problem]:
                 )
             )
 
-    for com, rule in s.rationing.rules.items():
+    for com, _rule in s.rationing.rules.items():
         known = need(com, commodities, f"rationing.rules.{com}", "commodity")
         if known and s.commodities[com].storage_capacity == 0:
             out.append(Problem(f"rationing.rules.{com}", com,

@@ -24,7 +24,14 @@ import pandas as pd
 
 from lachin_sim.config.schema import ConvoySource, Scenario
 from lachin_sim.model.checkpoint import (
-    ARRIVED, CONFISCATED, EXIT, OUTCOME, REASON, TIME_FIELDS, TRUCK_FIELDS, cross,
+    ARRIVED,
+    CONFISCATED,
+    EXIT,
+    OUTCOME,
+    REASON,
+    TIME_FIELDS,
+    TRUCK_FIELDS,
+    cross,
 )  # fmt: skip
 from lachin_sim.model.corridor import CorridorGate
 from lachin_sim.model.schedules import source_curve, vehicles_per_unit

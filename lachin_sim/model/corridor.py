@@ -36,8 +36,20 @@ class RegimeState:
     """One regime as it operates at one corridor: lanes, random draws, rules."""
 
     __slots__ = (
-        "allowed", "cargo_rules", "capacity", "decide", "delay_h", "hold_draw", "hold_h",
-        "inspect_h", "lanes", "name", "p_deny", "p_hold", "p_stop", "turn_back",
+        "allowed",
+        "capacity",
+        "cargo_rules",
+        "decide",
+        "delay_h",
+        "hold_draw",
+        "hold_h",
+        "inspect_h",
+        "lanes",
+        "name",
+        "p_deny",
+        "p_hold",
+        "p_stop",
+        "turn_back",
     )  # fmt: skip
 
     def __init__(self, env: simpy.Environment, name: str, regime: Regime, streams: dict):
@@ -228,7 +240,7 @@ def _month_of(scenario: Scenario) -> Callable[[float], int]:
     start = np.datetime64(scenario.start, "D")
 
     def month(t: float) -> int:
-        day = start + np.timedelta64(int(math.floor(t)), "D")
+        day = start + np.timedelta64(math.floor(t), "D")
         return int(str(day)[5:7])
 
     return month

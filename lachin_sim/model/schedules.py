@@ -14,6 +14,7 @@ Poisson process are the inverse of unit-rate arrivals; flows integrate over open
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 
 from lachin_sim.config.schema import ConvoySource, Scenario
@@ -31,14 +32,14 @@ class RateCurve:
         self.edges = edges
         self.start_rate: list[float] = []
         self.end_rate: list[float] = []
-        for a, b in zip(edges, edges[1:], strict=False):
+        for a, b in itertools.pairwise(edges):
             self.start_rate.append(_rate_at(knots, interpolation, a))
             end = (
                 _rate_at(knots, interpolation, b, left=True) if interpolation == "linear" else None
             )
             self.end_rate.append(self.start_rate[-1] if end is None else end)
         self.cum = [0.0]
-        for j, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
+        for j, (a, b) in enumerate(itertools.pairwise(edges)):
             self.cum.append(self.cum[-1] + (self.start_rate[j] + self.end_rate[j]) / 2 * (b - a))
 
     @property

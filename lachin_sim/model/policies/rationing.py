@@ -161,7 +161,7 @@ class InflowWindow:
     unknown (None), and rules that need it make no proposal."""
 
     def __init__(self, window_days: float, tick_days: float):
-        self.n = max(int(round(window_days / tick_days)), 0)
+        self.n = max(round(window_days / tick_days), 0)
         self.tick_days = tick_days
         self.history: list[float] = []
 
