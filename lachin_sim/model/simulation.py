@@ -24,6 +24,7 @@ from lachin_sim.model.flows import FlowSource
 from lachin_sim.model.population import tick_starts
 from lachin_sim.model.supply import SupplySystem
 from lachin_sim.outputs import metrics
+from lachin_sim.outputs.outcomes import outcome_metrics
 from lachin_sim.outputs.results import Result
 
 
@@ -65,9 +66,12 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
             stocks["population"] > 0
         )
     convoy_log = convoys.table()
+    crossings = supply.crossings.table(np.datetime64(scenario.start, "ns"), len(starts))
     shortages = metrics.shortage_episodes(stocks, scenario)
     convoys.finish()
-    summary = metrics.summarize(stocks, convoy_log, scenario, convoys.withheld)
+    summary = metrics.summarize(stocks, convoy_log, scenario, convoys.withheld, tables["flows"])
+    summary = pd.concat([summary, pd.Series(outcome_metrics(
+        scenario, stocks, tables["uses"], tables["groups"], crossings), dtype=float)]).rename("value")
     metadata = {
         "package": "lachin-sim",
         "version": __version__,
@@ -92,7 +96,7 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
         groups=tables["groups"],
         decisions=tables["decisions"],
         flows=tables["flows"],
-        crossings=supply.crossings.table(np.datetime64(scenario.start, "ns"), len(starts)),
+        crossings=crossings,
         summary=summary,
         metadata=metadata,
     )

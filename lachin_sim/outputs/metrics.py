@@ -95,7 +95,9 @@ def metric_names(scenario: Scenario) -> list[str]:
                 names.append(f"kcal_per_person_day:{name}")
     for op in sorted({s.operator for s in scenario.convoys.values()}):
         names += [f"{m}:{op}" for m in OPERATOR_METRICS]
-    return names
+    from lachin_sim.outputs.outcomes import outcome_metric_names
+
+    return names + outcome_metric_names(scenario)
 
 
 def summarize(
@@ -103,6 +105,7 @@ def summarize(
     convoys: pd.DataFrame,
     scenario: Scenario,
     withheld: dict[str, int] | None = None,
+    flows: pd.DataFrame | None = None,
 ) -> pd.Series:
     """Headline metrics, one value each, named ``metric:commodity`` or ``metric:operator``.
 
@@ -112,7 +115,8 @@ def summarize(
     min_share_met, unmet (commodity unit), final_days_of_supply, and kcal_per_person_day (mean
     over the run, where the commodity has an energy density).
     Per operator: trucks_sent, trucks_delivered, trucks_denied, trucks_confiscated,
-    trucks_pending, trucks_withheld (never sent: the corridor was closed to them), delivered_t.
+    trucks_pending, trucks_withheld (never sent: the corridor was closed to them), delivered_t
+    (tonnes that reached the stocks, by vehicle and by flow).
     """
     out: dict[str, float] = {}
     start = np.datetime64(scenario.start, "ns")
@@ -152,5 +156,12 @@ def summarize(
         for name in ("delivered", "denied", "confiscated", "pending"):
             out[f"trucks_{name}:{op}"] = float((mine & (outcome == name)).sum())
         out[f"trucks_withheld:{op}"] = float(withheld_by_operator.get(op, 0))
-        out[f"delivered_t:{op}"] = float(payload[mine & (outcome == "delivered")].sum())
+        delivered_t = float(payload[mine & (outcome == "delivered")].sum())
+        if "confiscated_t" in convoys:
+            seized = convoys["confiscated_t"].to_numpy(dtype=float)
+            delivered_t -= float(seized[mine & (outcome == "delivered")].sum())
+        if flows is not None and len(flows):
+            of_op = flows["source"].map(lambda s: scenario.convoys[s].operator) == op
+            delivered_t += float(flows.loc[of_op & (flows["direction"] == "in"), "tonnes"].sum())
+        out[f"delivered_t:{op}"] = delivered_t
     return pd.Series(out, name="value", dtype=float)
