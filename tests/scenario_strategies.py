@@ -180,6 +180,7 @@ def _source(draw, start: dt.date, days: int, cargo_names: list[str], groups: lis
     if src["schedule"] != "flow" and draw(st.booleans()):
         src["returns"] = True
         src["turnaround_h"] = draw(_hours())
+        src["return_passengers"] = draw(st.sampled_from([0.0, 0.0, 2.0, 40.0]))
     if draw(st.booleans()):
         src["passengers"] = draw(st.floats(0, 5))
         if draw(st.booleans()):
@@ -370,6 +371,8 @@ def scenario_dicts(draw) -> dict:
                 floor = draw(st.floats(0, 1))
                 stretch = {"floor": floor, "ceiling": draw(st.floats(floor, 1)),
                            "inflow_window_days": draw(st.floats(0, 10))}  # fmt: skip
+                if draw(st.booleans()):
+                    stretch["trigger_days_of_supply"] = draw(st.floats(0.5, 30))
                 if draw(st.booleans()):
                     stretch["horizon_days"] = draw(st.floats(0.5, 60))
                 else:

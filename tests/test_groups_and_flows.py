@@ -177,3 +177,25 @@ def test_a_dated_capacity_and_a_dated_hold_shape_the_daily_crossings(make_raw):
     assert hold.sum() == 0
     barred = result.regimes[result.regimes["barred"] != ""]
     assert list(barred["barred"]) == ["humanitarian"]
+
+
+def test_returning_vehicles_take_their_passengers_out(make_raw):
+    """Ambulances enter empty and leave with 3 patients each (return_passengers): every
+    return crossing takes 3 people of the adults group out, none leave while the road is
+    closed, and the population falls by exactly what left."""
+    raw = _raw(make_raw)
+    raw["population"] = {"groups": {"adults": {"initial": 500}, "children": {"initial": 100}}}
+    raw["convoys"] = {"icrc": {"operator": "humanitarian", "corridor": "road", "schedule": "regular",
+                               "trucks_per_day": 1.0, "payload_t": 0.0, "returns": True,
+                               "return_passengers": 3.0, "group": "adults",
+                               "turnaround_h": 4.0}}  # fmt: skip
+    result = ls.simulate(validate_scenario(raw))
+    out = result.crossings[result.crossings["direction"] == "out"]
+    np.testing.assert_allclose(out["people"], 3.0 * out["vehicles"])
+    g = result.groups
+    assert g.loc[g["group"] == "children", "left_in_vehicles"].sum() == 0
+    assert g["left_in_vehicles"].sum() == pytest.approx(out["people"].sum())
+    closed = (out["date"] >= np.datetime64(START + dt.timedelta(days=10))) & (
+        out["date"] < np.datetime64(START + dt.timedelta(days=20))
+    )
+    assert out.loc[closed, "people"].sum() == 0

@@ -284,3 +284,26 @@ def test_a_checkpoint_hold_never_raises_deliveries(make_scenario, make_raw, bloc
     )
     assert (cum_held <= cum_free + 1e-9).all()
     assert cum_held[8] < cum_free[8]
+
+
+def test_a_triggered_stretch_rule_waits_for_low_stocks(make_scenario):
+    """With trigger_days_of_supply = 10, the stretch rule leaves the ration at full need while
+    the stock lasts 10 days or more and engages the first tick it does not; switched off
+    (enabled = false) it never does."""
+
+    def scenario(enabled: bool):
+        return make_scenario(
+            end=START + dt.timedelta(days=30),
+            commodities={"food": {"unit": "t", "initial_stock": 20.0, "need_per_person_day": 0.001}},
+            convoys={},
+            rationing={"rules": {"food": {"enabled": enabled, "stretch": {
+                "horizon_days": 40, "inflow_window_days": 0, "trigger_days_of_supply": 10}}}},
+        )  # fmt: skip
+
+    food = rows(ls.simulate(scenario(True)), "food")
+    days = (food["stock"] + food["consumed"]).to_numpy()  # stock before use, in days (need 1/day)
+    engaged = food["ration"].to_numpy() < 1
+    first = int(np.argmax(engaged))
+    assert (days[:first] >= 10).all() and days[first] < 10 + 1e-9
+    off = rows(ls.simulate(scenario(False)), "food")
+    assert (off["ration"] == 1).all() and (off["ration_rule"] == "").all()

@@ -25,6 +25,7 @@ class StretchRule(Model):
     inflow_window_days: NonNegative = 14.0  # deliveries + production averaged over this; 0 = none
     floor: Probability = 0.0  # never ration below this share of need
     ceiling: Probability = 1.0  # never serve above this share of need
+    trigger_days_of_supply: Positive | None = None  # no proposal while days of supply >= this
 
     @model_validator(mode="after")
     def _one_horizon(self) -> StretchRule:
@@ -48,6 +49,7 @@ class DecisionBehaviour(Model):
 class RationRule(Model):
     """The rules that set one commodity's ration each tick (the lowest wins)."""
 
+    enabled: bool = True  # False: no rule (switch it off in a variant)
     thresholds: list[RationStep] = []  # days-of-supply steps
     stretch: StretchRule | None = None
     decisions: DecisionBehaviour = DecisionBehaviour()
@@ -84,6 +86,7 @@ class ReleaseRule(Model):
     volume plus ``reserve_m3``) and the inflow expected from the trailing window are spread
     evenly over the horizon: the stretch rule applied to stored water."""
 
+    enabled: bool = True  # False: follow demand (switch it off in a variant)
     reserve_m3: NonNegative = 0.0  # m3 kept above the dead volume, never released
     horizon_days: Positive | None = None  # spread over this many days ahead of each tick
     until: dt.date | None = None  # or: spread until this date

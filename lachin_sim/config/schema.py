@@ -181,7 +181,8 @@ class ConvoySource(Model):
     cargo: dict[str, Probability] = {}  # share of payload by commodity; sums to 1
     passengers: NonNegative = 0.0  # people per vehicle: evacuated (out) or arriving (in)
     group: str | None = None  # the group passengers leave or join (None = in proportion)
-    returns: bool = False  # vehicles that unloaded drive back out empty (an exit crossing)
+    returns: bool = False  # vehicles that unloaded drive back out (an exit crossing)
+    return_passengers: NonNegative = 0.0  # people each returning vehicle takes out (from `group`)
     turnaround_h: Distribution = Fixed(value=0.0)  # hours from unloading to the return trip
     active_from: dt.date | None = None  # poisson/regular/flow; default: scenario start
     active_until: dt.date | None = None  # poisson/regular/flow, exclusive; default: end

@@ -308,6 +308,9 @@ def cross_checks(s: Scenario) -> list[Problem]:
             out.append(Problem(f"{base}.payload_t", 0.0, "a rate in tonnes needs payload_t > 0"))
         if src.rate_unit == "people" and src.passengers == 0:
             out.append(Problem(f"{base}.passengers", 0.0, "a rate in people needs passengers > 0"))
+        if src.return_passengers > 0 and not src.returns:
+            out.append(Problem(f"{base}.return_passengers", src.return_passengers,
+                               "only vehicles that return (returns = true) take people out"))  # fmt: skip
         if src.schedule == "flow" and src.returns:
             out.append(Problem(f"{base}.returns", True,
                                "a flow sends no single vehicles to return; count its exits with "

@@ -193,7 +193,8 @@ class Convoys:
 
     def _return_trip(self, gate: CorridorGate, name: str, src: ConvoySource,
                      rec: list) -> Generator:  # fmt: skip
-        """Drive back out empty after unloading: turnaround, inner road, the checkpoint."""
+        """Drive back out after unloading (with ``return_passengers``, e.g. patients): turnaround,
+        inner road, the checkpoint."""
         env, supply = self.env, self.supply
         back_h = self._turnaround[name]() + gate.travel_from_h()
         if back_h > 0:
@@ -202,8 +203,11 @@ class Convoys:
         if state is None or not supply.accepts(env.now):
             return
         rec[EXIT] = env.now
-        supply.crossings.count(supply.tick_of(env.now), src.corridor, "out", src.operator, 1.0,
-                               0.0, 0.0)  # fmt: skip
+        tick = supply.tick_of(env.now)
+        left = 0.0
+        if src.return_passengers > 0:
+            left = -supply.population.move(src.group, -src.return_passengers, tick)
+        supply.crossings.count(tick, src.corridor, "out", src.operator, 1.0, left, 0.0)
 
     def _outbound(self, gate: CorridorGate, src: ConvoySource, rec: list,
                   travel_h: float) -> Generator:  # fmt: skip

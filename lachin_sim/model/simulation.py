@@ -70,8 +70,15 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
     shortages = metrics.shortage_episodes(stocks, scenario)
     convoys.finish()
     summary = metrics.summarize(stocks, convoy_log, scenario, convoys.withheld, tables["flows"])
-    summary = pd.concat([summary, pd.Series(outcome_metrics(
-        scenario, stocks, tables["uses"], tables["groups"], crossings), dtype=float)]).rename("value")
+    summary = pd.concat(
+        [
+            summary,
+            pd.Series(
+                outcome_metrics(scenario, stocks, tables["uses"], tables["groups"], crossings),
+                dtype=float,
+            ),
+        ]
+    ).rename("value")
     metadata = {
         "package": "lachin-sim",
         "version": __version__,

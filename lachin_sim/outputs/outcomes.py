@@ -76,7 +76,9 @@ def outcome_metrics(
                 share = np.where(per_tick["need"] > 0, per_tick["consumed"] / per_tick["need"], 1.0)
             lost = share < use.outcome_min_share - EPS
             day = _days(per_tick.index.to_series(), start)
-            out[f"days_to_outcome_lost:{name}.{u}"] = float(day[lost.argmax()]) if lost.any() else np.nan
+            out[f"days_to_outcome_lost:{name}.{u}"] = (
+                float(day[lost.argmax()]) if lost.any() else np.nan
+            )
     for name, c in scenario.commodities.items():
         if c.has_need and c.storage_capacity == 0:
             rows = stocks[stocks["commodity"] == name]
@@ -86,7 +88,11 @@ def outcome_metrics(
             if g != "all":
                 rows = groups[groups["group"] == g]
                 out[f"food_kcal_per_person_day:{g}"] = float(rows["kcal_per_person_day"].mean())
-        kcal = (groups["kcal_per_person_day"].fillna(0) * groups["people"]).groupby(groups["date"]).sum()
+        kcal = (
+            (groups["kcal_per_person_day"].fillna(0) * groups["people"])
+            .groupby(groups["date"])
+            .sum()
+        )
         people = groups.groupby("date")["people"].sum()
         with np.errstate(divide="ignore", invalid="ignore"):
             out["food_kcal_per_person_day:all"] = float((kcal / people).mean())

@@ -59,6 +59,7 @@ class StretchRule:
         self.horizon = config.horizon_days
         self.until = until_day
         self.floor, self.ceiling = config.floor, config.ceiling
+        self.trigger = config.trigger_days_of_supply
 
     def horizon_at(self, t: float) -> float:
         """Days from ``t`` to the horizon (at least one day)."""
@@ -72,6 +73,8 @@ class StretchRule:
             return None  # nothing seen yet: no basis for a decision
         if draw_per_day <= 0:
             return self.ceiling
+        if self.trigger is not None and stock / draw_per_day >= self.trigger:
+            return None  # stocks are not yet low enough for the rule to engage
         h = self.horizon_at(t)
         share = (float(stock) + float(inflow_per_day) * h) / (float(draw_per_day) * h)
         return min(max(share, self.floor), self.ceiling)
@@ -146,6 +149,8 @@ class DecidedRation:
 
 def build_rule(rule: RationRule, scenario_day, tick_days: float) -> DecidedRation | None:
     """The DecidedRation for one commodity's ``RationRule`` (None when it has no rule)."""
+    if not rule.enabled:
+        return None
     rules: list = []
     if rule.thresholds:
         rules.append(ThresholdRule([(s.below_days_of_supply, s.ration) for s in rule.thresholds]))

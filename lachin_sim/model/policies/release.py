@@ -25,6 +25,7 @@ class ReleasePolicy:
 
     def __init__(self, rule: ReleaseRule | None, dead_m3: float, tick_days: float,
                  until_day: float | None = None):  # fmt: skip
+        rule = rule if rule is not None and rule.enabled else None
         self.rule = rule
         self.floor_m3 = dead_m3 + (rule.reserve_m3 if rule is not None else 0.0)
         self.tick_days = tick_days
