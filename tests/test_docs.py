@@ -17,6 +17,8 @@ import pytest
 from pydantic import BaseModel
 
 import lachin_sim.config.distributions as distributions_module
+import lachin_sim.config.policies as policies_module
+import lachin_sim.config.population as population_module
 import lachin_sim.config.schema as config_module
 from lachin_sim.config import load_scenario
 from lachin_sim.config.distributions import DISTRIBUTION_NAMES
@@ -34,7 +36,7 @@ COLUMNS = ["field", "type", "unit", "default", "allowed", "meaning"]
 def schema_models() -> dict[str, type[BaseModel]]:
     """Every pydantic model with fields defined in lachin_sim.config and lachin_sim.config.distributions."""
     models = {}
-    for module in (config_module, distributions_module):
+    for module in (config_module, distributions_module, policies_module, population_module):
         for name, obj in inspect.getmembers(module, inspect.isclass):
             if (
                 issubclass(obj, BaseModel)

@@ -131,7 +131,7 @@ class CapacityStep(Model):
     """From ``start``, at most ``trucks_per_day`` clear the checkpoint (None = no limit)."""
 
     start: dt.date
-    trucks_per_day: NonNegativeInt | None
+    trucks_per_day: NonNegativeInt | None = None  # absent: no limit from this date
     note: str = ""
 
 
