@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .distributions import Distribution, Fixed
+from .health import HealthConfig
 
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -223,6 +224,7 @@ class Scenario(Model):
     rationing: Rationing = Rationing()
     severity_bands: list[SeverityBand] = DEFAULT_SEVERITY
     key_dates: list[KeyDate] = []
+    health: HealthConfig | None = None  # absent: no health component (docs/health.md)
 
     @property
     def days(self) -> int:
