@@ -102,13 +102,15 @@ class SexPhysiology(HealthTable):
     bmi_mean: Annotated[float, Field(gt=5, lt=80)] = 25.0  # kg/m², starting; ASSUMPTION (GAP [health:F6]): see MALE, FEMALE
     bmi_sd: NonNegative = 3.7  # kg/m², starting; ASSUMPTION within [health:F8]
     bmi_bands: list[Annotated[float, Field(gt=5, lt=80)]] | None = None  # one starting BMI per band, ascending; replaces mean/sd
-    lethal_bmi: Annotated[float, Field(gt=5, lt=25)] = 11.0  # kg/m²: weight floor and death; women [health:G6], men [health:G5]
+    lethal_bmi: Annotated[float, Field(gt=5, lt=25)] = 11.0  # kg/m², mean survival limit: women [health:G6], men [health:G5]
+    lethal_bmi_cv: Annotated[float, Field(ge=0, lt=0.3)] = 0.14  # its spread between people: women [health:G6], men [health:G5]
 
 
 # Men: 45 % at BMI >= 25 [health:F1] and about 4 % below 18.5 as F5: mean 24.5, SD 3.5 (F8).
-MALE = {"height_m": 1.75, "bmi_mean": 24.5, "bmi_sd": 3.5, "lethal_bmi": 13.0}
+MALE = {"height_m": 1.75, "bmi_mean": 24.5, "bmi_sd": 3.5, "lethal_bmi": 13.0, "lethal_bmi_cv": 0.087}
 # Women: 50 % at BMI >= 25 [health:F2] and 4 % below 18.5 [health:F5]: mean 25.0, SD 3.7 (F8).
-FEMALE = {"height_m": 1.62, "bmi_mean": 25.0, "bmi_sd": 3.7, "lethal_bmi": 11.0}
+FEMALE = {"height_m": 1.62, "bmi_mean": 25.0, "bmi_sd": 3.7, "lethal_bmi": 11.0, "lethal_bmi_cv": 0.14}
+LETHAL_SPREAD_SD = 3.0  # weight floor: lethal_bmi x (1 - 3 cv); nobody is alive below it
 
 
 class GroupPhysiology(HealthTable):
@@ -186,6 +188,11 @@ def _merge(base: dict, update: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+def floor_bmi(sex: SexPhysiology) -> float:
+    """BMI below which nobody survives: the weight floor of the energy balance (kg/m²)."""
+    return sex.lethal_bmi * (1 - LETHAL_SPREAD_SD * sex.lethal_bmi_cv)
 
 
 def starting_bmis(sex: SexPhysiology, bands: int) -> list[float]:

@@ -101,7 +101,12 @@ class Bodies:
 
     @property
     def weight_kg(self) -> np.ndarray:
-        return np.maximum(self._weight(self.log_fat_change), self.floor_kg)
+        return self._weight(self.log_fat_change)
+
+    @property
+    def at_floor(self) -> np.ndarray:
+        """True for bodies on their floor (within float rounding)."""
+        return self.weight_kg <= self.floor_kg * (1 + 1e-9)
 
     @property
     def fat_kg(self) -> np.ndarray:
@@ -148,10 +153,10 @@ class Bodies:
         v, fat0, floor = u[below], self.fat0[below], self.floor_kg[below]
         w0 = self.weight0[below]
         for _ in range(50):  # from below the root the first step overshoots, then it converges
-            gap = w0 + fat0 * np.expm1(v) + FORBES_C_KG * v - floor
+            gap = w0 + fat0 * np.expm1(v) + FORBES_C_KG * v - floor  # from above
             step = gap / (fat0 * np.exp(v) + FORBES_C_KG)
             v = v - step
             if np.all(np.abs(step) < 1e-13):
                 break
-        u[below] = v
+        u[below] = v + 1e-12  # stay on the safe side of the root (about 1e-11 kg)
         return u

@@ -40,6 +40,7 @@ from lachin_sim.config.health import (
     WHZ_SAM,
     HealthConfig,
     bmi_column,
+    floor_bmi,
     starting_bmis,
 )
 from lachin_sim.model.health.access import AccessRule
@@ -48,6 +49,7 @@ from lachin_sim.model.health.mortality import (
     PER_10K,
     adult_hazard_per_day,
     death_shares,
+    lethal_share,
     wasting_hazard_ratio,
 )
 
@@ -110,7 +112,10 @@ class HealthModel:
         self.requirement = np.where(self.child, need[self.group_of],
                                     need[self.group_of] * rmr0 / mean_rmr[self.group_of])  # fmt: skip
         body_requirement = np.where(self.child, rmr0 * pal, self.requirement)
-        floor = per_cell([[s.lethal_bmi for s in row] for row in sexes])
+        floor = per_cell([[floor_bmi(s) for s in row] for row in sexes])
+        self.lethal_bmi = per_cell([[s.lethal_bmi for s in row] for row in sexes])
+        self.lethal_cv = per_cell([[s.lethal_bmi_cv for s in row] for row in sexes])
+        self.limit_reached = lethal_share(bmi0, self.lethal_bmi, self.lethal_cv)  # at the start
         self.bodies = Bodies(weight0, height, age, male, pal, body_requirement, floor,
                              config.energy)  # fmt: skip
         self.body_requirement = body_requirement
@@ -191,8 +196,12 @@ class HealthModel:
         if m.child_hazard_from_proxy_adult:  # sensitivity: at least the proxy adult's hazard
             child_excess = np.maximum(child_excess, adult_excess)
         excess = np.where(self.child, child_excess, adult_excess)
-        lethal = self.bodies.weight_kg <= self.bodies.floor_kg
-        q_bg, q_ex = death_shares(self.background, excess, lethal, self.tick_days)
+        reached = np.where(self.bodies.at_floor, 1.0,
+                           lethal_share(self.bodies.bmi, self.lethal_bmi, self.lethal_cv))  # fmt: skip
+        newly = np.divide(reached - self.limit_reached, 1 - self.limit_reached,
+                          out=np.ones_like(reached), where=self.limit_reached < 1)  # fmt: skip
+        self.limit_reached = np.maximum(self.limit_reached, reached)
+        q_bg, q_ex = death_shares(self.background, excess, newly.clip(0, 1), self.tick_days)
         present = self.cell_people
         d_bg, d_ex = present * q_bg, present * q_ex
         self.cell_people = present - d_bg - d_ex

@@ -10,10 +10,16 @@ Children (Olofin et al., [health:I5], proxies [health:I7], [health:I8]): the haz
 their wasting category (WHZ >= -1, -2..-1, -3..-2, < -3) multiplies the group's background
 rate; the excess is background x (HR now - HR at the start).
 
-Deaths in a tick of ``t`` days: background first, q_bg = 1 - exp(-h_bg t); then excess among the
-rest, q_ex = (1 - q_bg)(1 - exp(-h_ex t)). A body at its lethal BMI dies (q_ex = 1 - q_bg).
-So deaths never exceed the people present, and with no excess hazard only the background rate
-acts.
+Survival limit ([health:G5], [health:G6]): people die when their BMI falls to their own lethal
+BMI, which varies between people around the sex's mean (normal, with the quoted coefficient of
+variation). The share of a body's people whose limit has been reached is
+Phi((lethal_bmi - BMI) / (cv x lethal_bmi)); the part of it reached in a tick dies in it. Below
+lethal_bmi x (1 - 3 cv), the weight floor, nobody survives.
+
+Deaths in a tick of ``t`` days: background first, q_bg = 1 - exp(-h_bg t); then among the rest
+the survival limit and the excess hazard, q_ex = (1 - q_bg)(1 - (1 - q_lim) exp(-h_ex t)). So
+deaths never exceed the people present, and a body that keeps its weight has only the background
+rate.
 
 >>> import numpy as np
 >>> from lachin_sim.config.health import Mortality
@@ -23,6 +29,8 @@ acts.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -51,10 +59,24 @@ def wasting_hazard_ratio(whz: np.ndarray, m: Mortality) -> np.ndarray:
     )
 
 
-def death_shares(background_per_day: np.ndarray, excess_per_day: np.ndarray, lethal: np.ndarray,
-                 days: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(background, excess) shares of the people present who die in a tick of ``days``."""
+def lethal_share(bmi: np.ndarray, lethal_bmi: np.ndarray, cv: np.ndarray) -> np.ndarray:
+    """Share of people at ``bmi`` whose own survival limit has been reached."""
+    bmi, lethal_bmi, cv = (np.asarray(a, dtype=float) for a in (bmi, lethal_bmi, cv))
+    spread = cv * lethal_bmi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(spread > 0, (lethal_bmi - bmi) / spread, np.where(bmi <= lethal_bmi, np.inf,
+                                                                         -np.inf))  # fmt: skip
+    return 0.5 * (1 + _erf(z / math.sqrt(2)))
+
+
+_erf = np.vectorize(math.erf, otypes=[float])
+
+
+def death_shares(background_per_day: np.ndarray, excess_per_day: np.ndarray,
+                 limit_share: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(background, excess) shares of the people present who die in a tick of ``days``;
+    ``limit_share``: share of them reaching their survival limit in the tick."""
     background = -np.expm1(-np.asarray(background_per_day, dtype=float) * days)
     survivors = 1 - background
-    excess = np.where(lethal, survivors, survivors * -np.expm1(-excess_per_day * days))
-    return background, excess
+    alive = (1 - np.asarray(limit_share, dtype=float)) * np.exp(-excess_per_day * days)
+    return background, survivors * (1 - alive)
