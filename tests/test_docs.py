@@ -90,8 +90,16 @@ def sections(reference_text: str) -> dict[str, list[list[str]]]:
 def test_schema_has_models():
     """The introspection finds the schema (guards against this test silently checking nothing)."""
     models = schema_models()
-    for name in ("Scenario", "Commodity", "Regime", "ConvoySource", "Fixed", "Lognormal",
-                 "HealthConfig", "GroupPhysiology"):
+    for name in (
+        "Scenario",
+        "Commodity",
+        "Regime",
+        "ConvoySource",
+        "Fixed",
+        "Lognormal",
+        "HealthConfig",
+        "GroupPhysiology",
+    ):
         assert name in models
 
 

@@ -110,3 +110,19 @@ def test_cli_refuses_a_bad_health_table(run_cli, tmp_path, configs_dir):
     good = tmp_path / "good_health.toml"
     good.write_text(f'extends = "{configs_dir / "blockade_2023.toml"}"\n\n[health]\nbands = 20\n')
     assert run_cli("validate", good).code == 0
+
+
+def test_reference_snippets_validate(make_raw):
+    """The [health] snippets of docs/config_reference.md are valid health tables."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "config_reference.md").read_text()
+    blocks = [b for b in re.findall(r"^```toml\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+              if "[health" in b]  # fmt: skip
+    assert len(blocks) >= 3
+    for block in blocks:
+        raw = tomllib.loads(block)
+        if "health" in raw and "name" not in raw:
+            validate_scenario(make_raw(health=raw["health"]), source="config_reference.md")

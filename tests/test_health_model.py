@@ -153,9 +153,9 @@ def test_contract_errors():
         HealthModel(config(), GROUPS, np.array([10.0, 10.0]), 1.0)
     own = config(default={"requirement_kcal_per_person_day": 2100.0},
                  groups={"children": {"child": True}})  # fmt: skip
-    assert HealthModel(own, GROUPS, np.array([10.0, 10.0]), 1.0).requirement.mean() == pytest.approx(
-        2100.0, rel=1e-12
-    )
+    assert HealthModel(
+        own, GROUPS, np.array([10.0, 10.0]), 1.0
+    ).requirement.mean() == pytest.approx(2100.0, rel=1e-12)
     empty = HealthModel(config(), GROUPS, np.array([0.0, 10.0]), 1.0, NEED)
     with pytest.raises(ValueError, match="all dead"):
         empty.step(0, NEED, np.array([5.0, 10.0]))
@@ -180,7 +180,9 @@ def test_metrics(run):
     h = tables["health"]
     m = health_metrics(h)
     assert list(m) == health_metric_names(GROUPS)
-    assert m["excess_deaths:all"] == pytest.approx(h.loc[h["group"] == "all", "excess_deaths"].sum())
+    assert m["excess_deaths:all"] == pytest.approx(
+        h.loc[h["group"] == "all", "excess_deaths"].sum()
+    )
     assert 20 <= m["days_to_famine_cdr:adults"] < 200
     assert np.isnan(m["mean_bmi_end:children"]) and np.isfinite(m["mean_bmi_end:adults"])
     assert np.isnan(m["share_gam_end:adults"]) and m["share_gam_end:children"] > 0

@@ -41,8 +41,12 @@ def test_clingendael_curve_matches_health_md():
     assert adult_hazard_per_day(np.array([13.7]), m)[0] < capped
     assert adult_hazard_per_day(np.array([18.5, 25.0]), m).tolist() == [0.0, 0.0]
     notebook = Mortality(excess_scale_per_month=0.00023, excess_exponent=1.36)
-    assert adult_hazard_per_day(np.array([16.0]), notebook) < adult_hazard_per_day(np.array([16.0]), m)
-    assert adult_hazard_per_day(np.array([14.0]), notebook) > adult_hazard_per_day(np.array([14.0]), m)
+    assert adult_hazard_per_day(np.array([16.0]), notebook) < adult_hazard_per_day(
+        np.array([16.0]), m
+    )
+    assert adult_hazard_per_day(np.array([14.0]), notebook) > adult_hazard_per_day(
+        np.array([14.0]), m
+    )
 
 
 def test_hazards_are_monotone():
@@ -106,7 +110,9 @@ def test_mortality_is_monotone_in_the_deficit():
 def test_starvation_kills_at_most_everyone(tick_days):
     """No food and a high background rate: deaths per tick never exceed the people present,
     nobody is left negative, and in the end everyone has died."""
-    config = HealthConfig.model_validate({"default": {"background_cdr_per_10k_day": 50.0}, **CHILDREN})
+    config = HealthConfig.model_validate(
+        {"default": {"background_cdr_per_10k_day": 50.0}, **CHILDREN}
+    )
     hm = HealthModel(config, ["adults", "children"], np.array([900.0, 300.0]), tick_days,
                      np.array([2300.0, 1500.0]))  # fmt: skip
     for k in range(int(728 / tick_days)):

@@ -27,8 +27,8 @@ from lachin_sim.config.health import AGGREGATE, BMI_CUTOFFS, WHZ_GAM, WHZ_SAM
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
              "#F0E442"]  # fmt: skip
-BMI_LABELS = {18.5: "18.5 underweight", 17.0: "17 moderate", 16.0: "16 severe",
-              13.0: "13 fatal (men)"}  # fmt: skip  # [health:G1]-[health:G5]
+BMI_LABELS = {cut: f"{cut:g} {name}" for cut, name in zip(
+    BMI_CUTOFFS, ("underweight", "moderate", "severe", "fatal (men)"), strict=True)}  # fmt: skip
 FAMINE_CDR = 2.0  # deaths per 10,000 per day, IPC Famine [health:K1]
 
 
@@ -86,7 +86,9 @@ def bmi_distribution(data: pd.DataFrame, groups: list[str] | None = None) -> Fig
                 if len(t) and t["mid"].notna().any():
                     ax.plot(t["date"], t["mid"], color=colour, lw=1.0, ls="--")
         else:
-            lo, mid, hi = (_series(data, group, f"{kind}_{p}")["mid"] for p in ("p05", "p50", "p95"))
+            lo, mid, hi = (
+                _series(data, group, f"{kind}_{p}")["mid"] for p in ("p05", "p50", "p95")
+            )
             dates = data.loc[data["group"] == group, "date"]
             ax.fill_between(dates, lo, hi, color=colour, alpha=0.25, lw=0)
             ax.plot(dates, mid, color=colour, lw=1.8, label="median")

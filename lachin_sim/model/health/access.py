@@ -12,7 +12,7 @@ Strategies (``lachin_sim.config.health.Access``):
 
 - ``equal``: every band the same share (Checchi et al.'s assumption, [health:L12]).
 - ``linear``: share = clip(b0 + slope x percentile, floor, ceiling), b0 solved so the food is
-  spent exactly (the Clingendael reconstruction, [health:L4]-[health:L8]).
+  spent exactly (the Clingendael reconstruction, [health:L4]-[health:L6], [health:L8]).
 - ``lognormal``: share = min(k x exp(sigma z_b), ceiling), z_b the standard normal quantile of
   band b's midpoint, sigma^2 = ln(1 + cv^2), k solved likewise ([health:L13]; FAO's log-normal
   method, [health:L14]).

@@ -260,9 +260,9 @@ class HealthModel:
             "requirement_kcal_per_person_day": _weighted_mean(
                 np.broadcast_to(self.requirement[mask], alive.shape), present[:, mask]),
         }  # fmt: skip
-        cols["share_of_requirement"] = cols["kcal_per_person_day"] / cols[
-            "requirement_kcal_per_person_day"
-        ]
+        cols["share_of_requirement"] = (
+            cols["kcal_per_person_day"] / cols["requirement_kcal_per_person_day"]
+        )
         cols["mean_weight_loss_share"] = _weighted_mean(loss[:, mask], alive)
         adults, children = ~self.child[mask], self.child[mask]
         w_adult = np.where(adults, alive, 0.0)
