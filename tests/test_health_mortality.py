@@ -141,3 +141,24 @@ def test_median_survival_without_food(male, height, model_days, tolerance):
         hm.step(day, np.array([0.0]), hm.people)
         day += 1
     assert day == pytest.approx(model_days, rel=tolerance)
+
+
+def test_the_survival_limit_kills_each_share_once():
+    """Only the survival limit acts here (no background, a negligible Clingendael curve): men
+    starved to about BMI 13 then fed again lose the share whose limit lay above the lowest BMI
+    they reached, Phi((13 - BMI_min) / (0.087 x 13)), once; refed, nobody else dies of it."""
+    config = HealthConfig.model_validate({"bands": 1, "mortality": {"excess_scale_per_month": 1e-12},
+        "default": {"male_share": 1.0, "background_cdr_per_10k_day": 0.0,
+                    "male": {"bmi_bands": [20.0]}}})  # fmt: skip
+    hm = HealthModel(config, ["all"], np.array([1000.0]), 1.0, np.array([2400.0]))
+    day, lowest = 0, 20.0
+    while hm.bodies.bmi[0] > 13.0:
+        hm.step(day, np.array([0.0]), hm.people)
+        lowest, day = min(lowest, float(hm.bodies.bmi[0])), day + 1
+    dead_when_refed = 1000.0 - hm.people[0]
+    expected = float(lethal_share(np.array([lowest]), 13.0, 0.087)[0]) * 1000.0
+    assert dead_when_refed == pytest.approx(expected, rel=1e-5)
+    assert 400 < dead_when_refed < 600  # about half: the mean limit was reached
+    for k in range(day, day + 60):
+        hm.step(k, np.array([2400.0]), hm.people)
+    assert 1000.0 - hm.people[0] == pytest.approx(dead_when_refed, rel=1e-7)

@@ -56,20 +56,18 @@ class Access(HealthTable):
     """How a group's food is spread over its bands (percentile groups of access).
 
     Intakes are shares of each person's requirement. ``equal``: every band the same share.
-    ``linear`` (Clingendael, [health:L4]-[health:L6], [health:L8]): share = clip(b0 + slope x percentile,
-    floor, ceiling) with b0 solved so the group eats exactly its food. ``lognormal``: shares
+    ``linear`` (Clingendael, [health:L4]-[health:L6], [health:L8]): share = clip(b0 + slope x
+    percentile, floor, ceiling) with b0 solved so the group eats exactly its food. ``lognormal``: shares
     proportional to log-normal quantiles with coefficient of variation ``cv``, capped at
     ``ceiling_share`` and scaled so the group eats exactly its food.
     """
 
     strategy: Literal["equal", "linear", "lognormal"] = "linear"  # Clingendael [health:L4]
-    slope_share_per_percentile: NonNegative = (
-        0.00541  # linear: 11.9 kcal per percentile [health:L4] / 2,200 kcal [health:A21]
-    )
+    # linear: 11.9 kcal per percentile [health:L4] / 2,200 kcal [health:A21]
+    slope_share_per_percentile: NonNegative = 0.00541
     floor_share: Share = 0.4545  # linear: 1,000 of 2,200 kcal [health:L5], [health:A21]
-    ceiling_share: Positive = (
-        1.0  # linear, lognormal: 2,200 kcal = the requirement [health:L6], [health:A21]
-    )
+    # linear, lognormal: 2,200 kcal = the requirement [health:L6], [health:A21]
+    ceiling_share: Positive = 1.0
     cv: NonNegative = 0.38  # lognormal: CV of intake [health:L13]; Armenia is a GAP [health:L14]
 
 
@@ -81,40 +79,33 @@ class EnergyBalance(HealthTable):
     fall of expenditure beyond the loss of tissue (thermogenesis and less activity).
     """
 
-    adaptation_fraction: Annotated[float, Field(ge=0, lt=0.9)] = (
-        0.34  # ASSUMPTION, fitted to Minnesota [health:E1]-[health:E6]; Hall's 0.14 [health:D5]; range 0.14-0.46
-    )
-    max_adaptation_share_of_rmr: NonNegative = 0.30  # ASSUMPTION: >= 0.28 (Minnesota), <= 0.35 (survival times [health:H16], [health:H17]); range 0.2-0.5
-    min_fat_fraction: Annotated[float, Field(gt=0, lt=0.5)] = (
-        0.03  # ASSUMPTION: starting fat where [health:D8]/[health:D9] give less (BMI below [health:D10]); range 0.02-0.05
-    )
+    # ASSUMPTION, fitted to Minnesota [health:E1]-[health:E6]; range 0.28-0.40; Hall's own
+    # 0.14 [health:D5] over-predicts Minnesota's loss [health:E17]
+    adaptation_fraction: Annotated[float, Field(ge=0, lt=0.9)] = 0.34
+    # ASSUMPTION: >= 0.28 (Minnesota), <= 0.35 (survival times [health:H16], [health:H17])
+    max_adaptation_share_of_rmr: NonNegative = 0.30
+    # ASSUMPTION: least starting fat, where [health:D8]/[health:D9] give less (below the BMI
+    # of [health:D10]); range 0.02-0.05
+    min_fat_fraction: Annotated[float, Field(gt=0, lt=0.5)] = 0.03
 
 
 class Mortality(HealthTable):
     """Excess hazards (adults: BMI, Clingendael; children: wasting) and the reporting thresholds."""
 
-    excess_scale_per_month: Positive = (
-        0.00028  # delta, monthly probability scale [health:H1]; notebook 0.00023
-    )
+    excess_scale_per_month: Positive = 0.00028  # delta [health:H1]; notebook 0.00023
     excess_exponent: Positive = 1.33  # gamma [health:H2]; notebook 1.36
     excess_below_bmi: Positive = 18.5  # kg/m²: no excess hazard above [health:H3]
-    max_monthly_excess_probability: Annotated[float, Field(gt=0, lt=1)] = (
-        0.99  # ASSUMPTION: Clingendael caps at 1 [health:H8]; range 0.9-0.999
-    )
-    wasting_hr_mild: Annotated[float, Field(ge=1)] = (
-        1.52  # WHZ -2..-1; proxy: mild underweight HR [health:I8]
-    )
-    wasting_hr_moderate: Annotated[float, Field(ge=1)] = (
-        2.63  # WHZ -3..-2; proxy: moderate underweight HR [health:I7]
-    )
+    # ASSUMPTION: Clingendael caps at 1 [health:H8]; range 0.9-0.999
+    max_monthly_excess_probability: Annotated[float, Field(gt=0, lt=1)] = 0.99
+    # WHZ -2..-1 and -3..-2: proxies, the underweight HRs [health:I8], [health:I7]
+    wasting_hr_mild: Annotated[float, Field(ge=1)] = 1.52
+    wasting_hr_moderate: Annotated[float, Field(ge=1)] = 2.63
     wasting_hr_severe: Annotated[float, Field(ge=1)] = 11.63  # WHZ < -3 vs >= -1 [health:I5]
-    child_hazard_from_proxy_adult: bool = (
-        False  # ASSUMPTION switch: children die at least as their proxy adult
-    )
+    # ASSUMPTION switch (sensitivity): a child's excess hazard at least its proxy adult's
+    child_hazard_from_proxy_adult: bool = False
     famine_cdr_per_10k_day: Positive = 2.0  # IPC Famine crude death rate [health:K1]
-    emergency_multiple_of_baseline: Positive = (
-        2.0  # Sphere emergency: 2 x baseline [health:K9], [standards:57]
-    )
+    # Sphere emergency: 2 x baseline [health:K9], standards row 57
+    emergency_multiple_of_baseline: Positive = 2.0
 
 
 class SexPhysiology(HealthTable):
@@ -123,22 +114,16 @@ class SexPhysiology(HealthTable):
     A ``male`` or ``female`` table states only what differs from that sex's defaults
     (the code defaults below are the women's; the men's are in ``MALE``)."""
 
-    height_m: Annotated[float, Field(gt=0.5, lt=2.5)] = (
-        1.62  # ASSUMPTION (no Armenian row): women 1.62, men 1.75 as [health:D11]
-    )
-    bmi_mean: Annotated[float, Field(gt=5, lt=80)] = (
-        25.0  # kg/m², starting; ASSUMPTION (GAP [health:F6]): see MALE, FEMALE
-    )
-    bmi_sd: NonNegative = 3.7  # kg/m², starting; ASSUMPTION within [health:F8]
-    bmi_bands: list[Annotated[float, Field(gt=5, lt=80)]] | None = (
-        None  # one starting BMI per band, ascending; replaces mean/sd
-    )
-    lethal_bmi: Annotated[float, Field(gt=5, lt=25)] = (
-        11.0  # kg/m², mean survival limit: women [health:G6], men [health:G5]
-    )
-    lethal_bmi_cv: Annotated[float, Field(ge=0, lt=0.3)] = (
-        0.14  # its spread between people: women [health:G6], men [health:G5]
-    )
+    # ASSUMPTION (no Armenian row): women 1.62, men 1.75 m, as [health:D11]
+    height_m: Annotated[float, Field(gt=0.5, lt=2.5)] = 1.62
+    # kg/m², starting; ASSUMPTION (GAP [health:F6]), see MALE and FEMALE; SD within [health:F8]
+    bmi_mean: Annotated[float, Field(gt=5, lt=80)] = 25.0
+    bmi_sd: NonNegative = 3.7
+    # one starting BMI per band, band 0 first; replaces bmi_mean and bmi_sd
+    bmi_bands: list[Annotated[float, Field(gt=5, lt=80)]] | None = None
+    # kg/m², mean survival limit and its spread between people: women [health:G6], men [health:G5]
+    lethal_bmi: Annotated[float, Field(gt=5, lt=25)] = 11.0
+    lethal_bmi_cv: Annotated[float, Field(ge=0, lt=0.3)] = 0.14
 
 
 # Men: 45 % at BMI >= 25 [health:F1] and about 4 % below 18.5 as F5: mean 24.5, SD 3.5 (F8).
@@ -164,30 +149,22 @@ class GroupPhysiology(HealthTable):
     """Who the people of one population group are: sex mix, age, activity, requirement,
     background mortality; for children, their wasting."""
 
-    child: bool = (
-        False  # True: report wasting (WHZ), not BMI; weight follows a proxy adult [health:I16]
-    )
+    # True: children; wasting (WHZ) reported, weight follows a proxy adult [health:I16]
+    child: bool = False
     male_share: Share = 0.5  # ASSUMPTION; range 0.45-0.55
-    age_years: Annotated[float, Field(ge=18, le=100)] = (
-        40.0  # adults (or a child group's proxy adult); ASSUMPTION, range 30-50
-    )
-    pal: Annotated[float, Field(ge=1.0, le=2.5)] = (
-        1.5  # physical activity level [health:D7]; range 1.4-1.85 [health:A18], [health:A19]
-    )
-    requirement_kcal_per_person_day: Positive | None = (
-        None  # None: the scenario's food need for the group
-    )
-    background_cdr_per_10k_day: NonNegative = (
-        0.27  # Armenia H1 2022 [standards:57]; other cases: their own
-    )
+    # adults, or a child group's proxy adults; ASSUMPTION, range 30-50
+    age_years: Annotated[float, Field(ge=18, le=100)] = 40.0
+    # physical activity level [health:D7]; range 1.4-1.85 [health:A18], [health:A19]
+    pal: Annotated[float, Field(ge=1.0, le=2.5)] = 1.5
+    requirement_kcal_per_person_day: Positive | None = None  # None: the scenario's food need
+    # deaths per 10,000 per day: Armenia H1 2022 (standards row 57); other cases their own
+    background_cdr_per_10k_day: NonNegative = 0.27
     whz_mean: float = -0.27  # children: starting mean WHZ, 4.2 % < -2 with SD 1 [health:I21]
     whz_sd: Positive = 1.0  # children: ASSUMPTION (WHO reference SD); range 0.9-1.2
-    child_loss_ratio: NonNegative = (
-        1.0  # children's relative weight loss / proxy adult's [health:I16]; range 0.7-1.3
-    )
-    weight_for_height_cv: Annotated[float, Field(gt=0, lt=1)] = (
-        0.09  # ASSUMPTION (GAP): WHZ change = ln(weight ratio) / cv; range 0.08-0.10
-    )
+    # children's relative weight loss / their proxy adult's [health:I16]; range 0.7-1.3
+    child_loss_ratio: NonNegative = 1.0
+    # ASSUMPTION (GAP): WHZ change = ln(weight / starting weight) / cv; range 0.08-0.10
+    weight_for_height_cv: Annotated[float, Field(gt=0, lt=1)] = 0.09
     male: SexPhysiology = SexPhysiology(**MALE)
     female: SexPhysiology = SexPhysiology(**FEMALE)
 
@@ -210,17 +187,15 @@ class GroupPhysiology(HealthTable):
 class HealthConfig(HealthTable):
     """The health component: bands, access, energy balance, mortality, group physiology."""
 
-    bands: Annotated[int, Field(ge=1, le=1000)] = (
-        100  # percentile groups per population group [health:L1]; 1 = everyone equal
-    )
+    # percentile groups of access per population group [health:L1]; 1 = everyone equal
+    bands: Annotated[int, Field(ge=1, le=1000)] = 100
     output_bands: bool = False  # also build the health_bands table (date x group x sex x band)
     access: Access = Access()
     energy: EnergyBalance = EnergyBalance()
     mortality: Mortality = Mortality()
     default: GroupPhysiology = GroupPhysiology()
-    groups: dict[
-        str, GroupPhysiology
-    ] = {}  # per population group, laid field by field over `default`
+    # per population group, laid field by field over `default`
+    groups: dict[str, GroupPhysiology] = {}
 
     @model_validator(mode="before")
     @classmethod
