@@ -126,3 +126,12 @@ def test_reference_snippets_validate(make_raw):
         raw = tomllib.loads(block)
         if "health" in raw and "name" not in raw:
             validate_scenario(make_raw(health=raw["health"]), source="config_reference.md")
+
+
+def test_without_health_the_resolved_config_is_unchanged(make_scenario):
+    """A scenario without [health] resolves to a dict without a health key, so its digest
+    (config_sha256 of saved results) is what it was before the table existed."""
+    assert "health" not in make_scenario().to_dict()
+    with_health = make_scenario(health=HEALTH)
+    assert with_health.to_dict()["health"]["bands"] == 20
+    assert with_health.digest() != make_scenario().digest()

@@ -236,8 +236,14 @@ class Scenario(Model):
         return float((date - self.start).days)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict of the resolved config (dates as ISO strings)."""
-        return json.loads(self.model_dump_json())
+        """JSON-ready dict of the resolved config (dates as ISO strings).
+
+        Without health the dict has no ``health`` key, so the resolved config and its digest
+        are what they were before the health table existed."""
+        out = json.loads(self.model_dump_json())
+        if out.get("health") is None:
+            out.pop("health", None)
+        return out
 
     def digest(self) -> str:
         """SHA-256 of the resolved config, for provenance in saved results."""
