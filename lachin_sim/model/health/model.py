@@ -55,7 +55,7 @@ from lachin_sim.model.health.mortality import (
 
 SEXES = ("male", "female")
 MAX_CHILD_LOSS = 0.99  # a child's relative weight loss is kept below 1 (the log of what is left)
-PEOPLE_TOLERANCE = 1e-9  # people: a group this small counts as empty
+PEOPLE_TOLERANCE = 1e-6  # people: a group this small counts as empty
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,9 @@ class HealthModel:
         n_groups = len(self.groups)
         if kcal.shape != (n_groups,) or people.shape != (n_groups,):
             raise ValueError(f"need one value per group {self.groups}")
-        if np.any(kcal < 0) or np.any(people < 0):
+        if np.any(kcal < 0) or np.any(people < -PEOPLE_TOLERANCE):
             raise ValueError("kcal and people must be >= 0")
+        people = np.maximum(people, 0.0)  # rounding in the caller's subtraction of deaths
         g = self.group_of
         # 1. People who left or arrived since the last tick: spread over the cells in proportion.
         here = self.people
@@ -284,9 +285,10 @@ class HealthModel:
         cols["cumulative_deaths"] = np.cumsum(deaths)
         with np.errstate(divide="ignore", invalid="ignore"):
             cdr = np.where(per_day > 0, deaths / per_day / PER_10K, np.nan)
-            cols["excess_cdr_per_10k_day"] = np.where(per_day > 0, deaths_ex / per_day / PER_10K,
-                                                      np.nan)  # fmt: skip
-        cols["cdr_per_10k_day"] = cdr
+            cols["cdr_per_10k_day"] = cdr
+            cols["excess_cdr_per_10k_day"] = np.where(
+                per_day > 0, deaths_ex / per_day / PER_10K, np.nan
+            )
         cols["baseline_cdr_per_10k_day"] = baseline
         m = self.config.mortality
         cols["famine_cdr"] = cdr >= m.famine_cdr_per_10k_day

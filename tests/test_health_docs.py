@@ -1,12 +1,18 @@
-"""Citations ``[health:ROW]`` in the code and docs resolve to rows of data/health.csv, and
-data/health.csv holds only rows that something cites (a range ``[health:E1]-[health:E6]``
-cites every row in it)."""
+"""docs/health.md and data/health.csv stay true to the code: citations ``[health:ROW]`` in the
+code and docs resolve to rows of data/health.csv, which holds only rows that something cites (a
+range ``[health:E1]-[health:E6]`` cites every row in it); the documented columns and metrics are
+the ones the code produces."""
 
 from __future__ import annotations
 
 import csv
 import re
 from pathlib import Path
+
+import numpy as np
+
+from lachin_sim.config.health import HealthConfig
+from lachin_sim.model.health import HealthModel, health_metric_names
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "health.csv"
@@ -53,3 +59,33 @@ def test_every_citation_resolves_and_every_row_is_cited():
     assert not missing, f"cited but not in {DATA.name}: {missing}"
     uncited = sorted(table - set(refs))
     assert not uncited, f"rows of {DATA.name} nothing cites: {uncited}"
+
+
+def documented_names(heading: str) -> list[str]:
+    """Backticked names in the first column of the table after ``heading`` in docs/health.md."""
+    text = (ROOT / "docs" / "health.md").read_text(encoding="utf-8")
+    part = text[text.index(heading) :]
+    names = []
+    for line in part.splitlines()[1:]:
+        if line.startswith("|") and not line.startswith("|---"):
+            names += re.findall(r"`(\w+)`", line.split("|")[1])
+        elif names and not line.startswith("|"):
+            break
+    return names
+
+
+def test_documented_columns_and_metrics_are_the_real_ones():
+    """The health table's columns, the health_bands columns and the metric names in
+    docs/health.md are exactly what HealthModel and health_metrics produce."""
+    config = HealthConfig.model_validate({"output_bands": True})
+    hm = HealthModel(config, ["all"], np.array([10.0]), 1.0, np.array([2100.0]))
+    hm.step(0, np.array([2100.0]), hm.people)
+    tables = hm.tables(np.array(["2023-01-01"], dtype="datetime64[D]"))
+    assert documented_names("**`health`**") == list(tables["health"].columns)
+    text = (ROOT / "docs" / "health.md").read_text(encoding="utf-8")
+    bands = text[text.index("**`health_bands`**") : text.index("**Metrics**")]
+    for column in tables["health_bands"].columns:
+        assert f"`{column}`" in bands or column in ("date", "group", "sex", "band"), column
+    metrics = text[text.index("**Metrics**") : text.index("**Plots**")]
+    for name in health_metric_names(["all"]):
+        assert f"`{name.split(':')[0]}`" in metrics, name
