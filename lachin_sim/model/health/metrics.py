@@ -29,10 +29,9 @@ from lachin_sim.config.health import AGGREGATE, FAMINE_GAM_SHARE, bmi_column
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")  # as the sweep bands
-BAND_SERIES = ("bmi_p05", "bmi_p50", "bmi_p95", "mean_bmi", "whz_p05", "whz_p50", "whz_p95",
-               "share_gam",
-               "cdr_per_10k_day", "excess_deaths", "deaths", "cumulative_excess_deaths",
-               "share_bmi_below_16")  # fmt: skip
+BAND_SERIES = ("bmi_p05", "bmi_p50", "bmi_p95", "mean_bmi", "share_bmi_below_16", "whz_p05",
+               "whz_p50", "whz_p95", "share_gam", "cdr_per_10k_day", "excess_deaths", "deaths",
+               "cumulative_excess_deaths")  # fmt: skip
 
 HEALTH_METRICS = (
     "excess_deaths", "background_deaths", "deaths", "peak_cdr", "days_to_famine_cdr",
