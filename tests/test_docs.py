@@ -17,6 +17,7 @@ import pytest
 from pydantic import BaseModel
 
 import lachin_sim.config.distributions as distributions_module
+import lachin_sim.config.health as health_module
 import lachin_sim.config.policies as policies_module
 import lachin_sim.config.population as population_module
 import lachin_sim.config.schema as config_module
@@ -34,9 +35,11 @@ COLUMNS = ["field", "type", "unit", "default", "allowed", "meaning"]
 
 
 def schema_models() -> dict[str, type[BaseModel]]:
-    """Every pydantic model with fields defined in lachin_sim.config and lachin_sim.config.distributions."""
+    """Every pydantic model with fields defined in the schema, distributions and health modules."""
     models = {}
-    for module in (config_module, distributions_module, policies_module, population_module):
+    modules = (config_module, distributions_module, policies_module, population_module,
+               health_module)  # fmt: skip
+    for module in modules:
         for name, obj in inspect.getmembers(module, inspect.isclass):
             if (
                 issubclass(obj, BaseModel)
@@ -91,7 +94,16 @@ def sections(reference_text: str) -> dict[str, list[list[str]]]:
 def test_schema_has_models():
     """The introspection finds the schema (guards against this test silently checking nothing)."""
     models = schema_models()
-    for name in ("Scenario", "Commodity", "Regime", "ConvoySource", "Fixed", "Lognormal"):
+    for name in (
+        "Scenario",
+        "Commodity",
+        "Regime",
+        "ConvoySource",
+        "Fixed",
+        "Lognormal",
+        "HealthConfig",
+        "GroupPhysiology",
+    ):
         assert name in models
 
 

@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .distributions import Distribution, Fixed
+from .health import HealthConfig
 from .policies import Rationing, ReleaseRule
 from .population import Population
 from .types import (
@@ -266,6 +267,7 @@ class Scenario(Model):
     rationing: Rationing = Rationing()
     severity_bands: list[SeverityBand] = DEFAULT_SEVERITY
     key_dates: list[KeyDate] = []
+    health: HealthConfig | None = None  # absent: no health component (docs/health.md)
 
     @property
     def days(self) -> int:
@@ -282,8 +284,14 @@ class Scenario(Model):
         return list(self.population.group_sizes())
 
     def to_dict(self) -> dict:
-        """JSON-ready dict of the resolved config (dates as ISO strings)."""
-        return json.loads(self.model_dump_json())
+        """JSON-ready dict of the resolved config (dates as ISO strings).
+
+        Without health the dict has no ``health`` key, so the resolved config and its digest
+        are what they were before the health table existed."""
+        out = json.loads(self.model_dump_json())
+        if out.get("health") is None:
+            out.pop("health", None)
+        return out
 
     def digest(self) -> str:
         """SHA-256 of the resolved config, for provenance in saved results."""

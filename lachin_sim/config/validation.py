@@ -13,6 +13,7 @@ import typing
 
 from pydantic import BaseModel, ValidationError
 
+from lachin_sim.config.health import health_problems
 from lachin_sim.config.paths import set_dotted
 from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError, Problem
@@ -445,4 +446,5 @@ def cross_checks(s: Scenario) -> list[Problem]:
         )
     for i, kd in enumerate(s.key_dates):
         in_range(kd.date, f"key_dates.{i}.date", inclusive_end=True)
+    out += health_problems(s.health, s.group_names)
     return out
