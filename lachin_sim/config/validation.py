@@ -12,6 +12,7 @@ import datetime as dt
 import typing
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from lachin_sim.config.paths import set_dotted
 from lachin_sim.config.schema import Scenario
@@ -44,7 +45,7 @@ def validate_scenario(
     return scenario
 
 
-def _problem(err: dict) -> Problem:
+def _problem(err: ErrorDetails) -> Problem:
     loc = [str(part) for part in err["loc"] if not _is_union_tag(part)]
     path = ".".join(loc)
     if err["type"] == "extra_forbidden":
@@ -324,18 +325,18 @@ def cross_checks(s: Scenario) -> list[Problem]:
                                f"must be after start ({cap.start})"))  # fmt: skip
 
     total_out = 0.0
-    for i, o in enumerate(s.population.outflows):
-        in_range(o.start, f"population.outflows.{i}.start")
-        in_range(o.end, f"population.outflows.{i}.end", inclusive_end=True)
-        if o.end is not None and o.end <= o.start:
+    for i, outflow in enumerate(s.population.outflows):
+        in_range(outflow.start, f"population.outflows.{i}.start")
+        in_range(outflow.end, f"population.outflows.{i}.end", inclusive_end=True)
+        if outflow.end is not None and outflow.end <= outflow.start:
             out.append(
                 Problem(
                     f"population.outflows.{i}.end",
-                    o.end.isoformat(),
-                    f"must be after start ({o.start})",
+                    outflow.end.isoformat(),
+                    f"must be after start ({outflow.start})",
                 )
             )
-        total_out += o.people
+        total_out += outflow.people
     if total_out > s.population.initial:
         out.append(
             Problem(

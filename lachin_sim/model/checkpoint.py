@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from lachin_sim.model.corridor import CorridorGate
+import simpy
+
+from lachin_sim.model.corridor import CorridorGate, RegimeState
 
 # A truck's record in the convoy log is a plain list with these fields (times in days).
 TRUCK_FIELDS = (
@@ -31,7 +33,9 @@ REACHED, QUEUED, INSPECTED, CLEARED, ARRIVED, OUTCOME, REASON, REGIME = (
 )  # fmt: skip
 
 
-def cross(env, gate: CorridorGate, operator: str, rec: list) -> Generator:
+def cross(
+    env: simpy.Environment, gate: CorridorGate, operator: str, rec: list
+) -> Generator[simpy.Event, object, RegimeState | None]:
     """Process a truck at the checkpoint; returns the regime state that decided its fate,
     or None when the truck was turned back (outcome already written to ``rec``)."""
     rec[REACHED] = env.now

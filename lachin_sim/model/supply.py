@@ -126,8 +126,8 @@ class SupplySystem:
         """(stocks, energy) as tidy DataFrames: one row per tick and commodity / energy source."""
         n_com = len(self.names)
         n = len(self._rows) // n_com
-        flows = np.asarray(self._rows, dtype=float).reshape(n, n_com, len(FLOW_COLUMNS))
-        flows = flows.transpose(1, 0, 2).reshape(n * n_com, len(FLOW_COLUMNS))  # commodity-major
+        by_tick = np.asarray(self._rows, dtype=float).reshape(n, n_com, len(FLOW_COLUMNS))
+        flows = by_tick.transpose(1, 0, 2).reshape(n * n_com, len(FLOW_COLUMNS))  # commodity-major
         start = np.datetime64(self.scenario.start, "ns")
         dates = start + (self.tick_starts[:n] * 86400e9).astype("timedelta64[ns]")
         cols: dict[str, object] = {

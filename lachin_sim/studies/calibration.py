@@ -23,6 +23,7 @@ the ends of their reported range for that).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable
@@ -164,7 +165,7 @@ def calibrate(
     best = _coordinate_search(parameters, lambda v: rmse(v), tolerance, cycles)
     per_seed = []
     for rep, run_seed in enumerate(seeds):
-        values = _coordinate_search(parameters, lambda v, r=rep: rmse(v, r), tolerance, cycles)
+        values = _coordinate_search(parameters, functools.partial(rmse, rep=rep), tolerance, cycles)
         per_seed.append({"seed": run_seed, **dict(zip(parameters, values, strict=True)),
                          "rmse": rmse(values, rep)})  # fmt: skip
     per_seed_df = pd.DataFrame(per_seed)

@@ -129,8 +129,8 @@ def minimum_parameter(
             else:
                 lo = mid
         answer = hi
-    table = pd.DataFrame(sorted(tried.values(), key=lambda r: r[parameter]))
-    return SearchResult(parameter=parameter, value=answer, evaluations=table)
+    rows = sorted(tried.values(), key=lambda r: r[parameter])
+    return SearchResult(parameter=parameter, value=answer, evaluations=pd.DataFrame(rows))
 
 
 def minimum_from_sweep(
