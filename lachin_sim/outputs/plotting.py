@@ -7,7 +7,7 @@ simulator start without matplotlib.
 >>> import lachin_sim as ls
 >>> result = ls.simulate(ls.load_scenario("configs/blockade_2023.toml"))
 >>> fig = ls.plot.depletion(result)
->>> fig.savefig("/tmp/depletion.png")
+>>> fig.savefig("depletion.png")
 """
 
 from __future__ import annotations

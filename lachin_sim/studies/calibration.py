@@ -2,13 +2,16 @@
 
 >>> import lachin_sim as ls
 >>> from lachin_sim.studies.calibration import calibrate, cumulative_delivered
->>> fit = calibrate(
+>>> fit = calibrate(  # doctest: +SKIP
 ...     "configs/blockade_2023.toml",
 ...     parameters={"convoys.peacekeeper.trucks_per_day": (0.1, 5.0)},
 ...     observed={"2023-04-12": 4089.0},                # tonnes delivered since 12 Dec 2022
 ...     output=cumulative_delivered(operators=["humanitarian", "peacekeeper"], since="2022-12-12"),
 ...     replications=10)
 >>> fit.values, fit.rmse, fit.interval                  # doctest: +SKIP
+
+(The fit takes minutes, so the examples above are not run as doctests; the same call, with
+fewer replications, is made by ``experiments/historical.py --quick`` in the test suite.)
 
 What is fitted: the mean over ``replications`` seeded runs (common random numbers: the same
 seeds at every trial value) of the model's output series at the observed dates, against the
