@@ -4,8 +4,8 @@
     python experiments/historical.py --quick    # smoke run
 
 1. Checks the one calibrated input: refits `convoys.peacekeeper.trucks_per_day` so that ICRC
-   and peacekeeper deliveries reach 4,089 t by 2023-04-12 (blockade_inputs.csv
-   cumulative_goods_imported) and compares the fit with the config's value.
+   and peacekeeper deliveries reach 4,089 t by 2023-04-12 ([lachin:cumulative_goods_imported])
+   and compares the fit with the config's value.
 2. Runs configs/blockade_2023.toml with replications; fan charts of days of supply and share of
    need met, with the regime changes and energy cuts marked.
 3. Tabulates milestones: the date each commodity's share of need met first falls below 100 %,
@@ -24,8 +24,9 @@ from lachin_sim.studies.calibration import calibrate, cumulative_delivered
 
 CONFIG = REPO / "configs" / "blockade_2023.toml"
 CALIBRATED = "convoys.peacekeeper.trucks_per_day"
-OBSERVED = {"2023-04-12": 4089.0}  # t since 2022-12-12: HRD 122-day report (blockade_inputs.csv)
-KCAL_STANDARD = 2100  # kcal/person/day, standards.md row 1 (the food need of the config)
+# t since 2022-12-12: HRD 122-day report [lachin:cumulative_goods_imported]
+OBSERVED = {"2023-04-12": 4089.0}
+KCAL_STANDARD = 2100  # kcal/person/day, [standards:1] (the food need of the config)
 
 
 def milestones(runs: pd.DataFrame, scenario: ls.Scenario) -> pd.DataFrame:
@@ -96,7 +97,7 @@ def main() -> None:
     report.text(
         "## The calibrated input",
         f"Only one input is fitted: `{CALIBRATED}`, so that ICRC and peacekeeper deliveries reach "
-        "4,089 t by 12 April 2023 (HRD 122-day report, blockade_inputs.csv `cumulative_goods_imported`). "
+        "4,089 t by 12 April 2023 (HRD 122-day report, [lachin:cumulative_goods_imported]). "
         f"Refitted here: **{fit.values[CALIBRATED]:.3g} trucks/day** (per-seed fits, 5-95 %: "
         f"{lo:.3g} to {hi:.3g}; fit error RMSE {fit.rmse:.3g} t). The config uses **{in_config:g}**"
         + (
@@ -139,21 +140,23 @@ def main() -> None:
     report.table(energy, "food_energy_by_phase.csv")
     report.text(
         "## For comparison (observations, not inputs)",
-        "- The coupon basket from 20 Jan 2023 was worth about 770 kcal/person/day (standards row 20); "
+        "- The coupon basket from 20 Jan 2023 was worth about 770 kcal/person/day ([standards:20]); "
         "the model adds local produce (10 % of need) on top.\n"
-        "- Shops were reported 'largely out of stock since December' (9 Jan 2023); the first death "
-        "from starvation was reported on 15 Aug 2023 (standards row 63).\n"
-        "- Rolling power cuts of about 6 h/day were reported in January and February 2023 (row 37).",
+        "- Shops were reported 'largely out of stock since December' (9 Jan 2023, "
+        "[lachin:rationing_decision]); the first death from starvation was reported on 15 Aug 2023 "
+        "([standards:63]).\n"
+        "- Rolling power cuts of about 6 h/day were reported in January and February 2023 "
+        "([standards:37]).",
         "## Caveats",
         "- Every input marked ASSUMPTION in the config (initial stocks, local production, hydro, "
         "inspection times, the ICRC rate and the cargo mixes) is a judgement where the data has a gap; "
         "the results move with them ([list and reasoning](../historical_scenario.md)).\n"
-        "- Medicine need is the emergency health kit norm for primary care (standards row 24). The "
+        "- Medicine need is the emergency health kit norm for primary care ([standards:24]). The "
         "shortages of dialysis, oncology and other drugs that were reported are outside it, so the model "
         "understates medicine shortages.\n"
         "- The replication bands show only the randomness of truck schedules and checkpoint draws. "
         "They do not show the uncertainty of the inputs. Most figures come from one party's authorities "
-        "and media (see the data README).",
+        "and media (see [data/README.md](../../data/README.md)).",
     )
     report.write("python experiments/historical.py" + (" --quick" if args.quick else ""))
 

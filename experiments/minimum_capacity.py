@@ -11,7 +11,7 @@ replications. It uses the capacity search (`ls.minimum_parameter`: bisection ove
 common random numbers).
 
 The trucks carry a mix proportional to daily need by weight (food 66.6 t, fuel 37.2 t,
-medicine 0.166 t per day for 120,000 people), 19 t each (standards row 45). All other convoy
+medicine 0.166 t per day for 120,000 people), 19 t each ([standards:45]). All other convoy
 sources are switched off, the dated rationing decisions are lifted, and the gas pipeline and
 power line are left intact, so that trucks are the only variable: gas and electricity are
 out of scope (they do not travel by truck here).
@@ -31,7 +31,7 @@ DENIALS = (0.0, 0.1, 0.3)
 COMMODITIES = ("food", "fuel", "medicine")
 PROBABILITY = 0.9
 # Daily need for 120,000 people, t/day: food 0.555 kg, fuel 0.31 kg, medicine 1.38 g per person
-# (standards rows 8, 34, 24); the aid mix is proportional to these.
+# ([standards:8], [standards:34], [standards:24]); the aid mix is proportional to these.
 NEED_T = {"food": 66.6, "fuel": 37.2, "medicine": 0.1656}
 MIX = {c: round(t / sum(NEED_T.values()), 4) for c, t in NEED_T.items()}
 MIX["food"] = round(1 - MIX["fuel"] - MIX["medicine"], 4)  # shares sum to exactly 1
@@ -132,9 +132,9 @@ def main() -> None:
         "- A result holds for this cargo mix. Sending fuel and food in separate trucks changes the "
         "per-commodity answers, but not the total tonnage needed.\n"
         "- The inspection time, the number of lanes and the denial probabilities are assumptions; no "
-        "per-truck figures are reported for the Lachin checkpoint (standards row 49). At these rates the "
+        "per-truck figures are reported for the Lachin checkpoint ([standards:49]). At these rates the "
         "single lane is far from saturated (about 24 inspections/day possible).\n"
-        "- Medicine need is the primary-care kit norm only (standards row 24). Hospital and chronic care "
+        "- Medicine need is the primary-care kit norm only ([standards:24]). Hospital and chronic care "
         "(e.g. dialysis) need more, and that need is not modelled.\n"
         "- 'At or above need on every day' is a strict target. A lower target (for example "
         "`share_met:food` >= 0.95) gives smaller numbers; rerun `ls.minimum_parameter` with another metric.",

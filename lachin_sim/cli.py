@@ -166,8 +166,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
     config, scenario_path = load_sweep_config(args.config)
     raw = read_config(scenario_path)
-    for path, value in config.overrides.items():
-        set_dotted(raw, path, value)
+    for dotted, value in config.overrides.items():
+        set_dotted(raw, dotted, value)
     source = f"{args.config} (base scenario {scenario_path})"
     _check_heatmap_metrics(
         raw, source, config.heatmap_metrics, config.design.points(config.seed)[0]

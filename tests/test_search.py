@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 
 import numpy as np
 import pandas as pd
@@ -127,10 +128,10 @@ def test_bisection_brackets_its_answer_on_a_noisy_scenario():
     for value, row in tried.iterrows():
         runs = ls.sweep(scenario, grid={TRUCKS: [value]}, replications=8, seed=3,
                         executor="serial", progress=False).runs  # fmt: skip
-        share = float((runs["share_met:food"] >= 0.9).mean())
-        assert row["probability"] == share
-        assert row["meets"] == (share >= 0.75)
-        assert (row["ci_low"], row["ci_high"]) == wilson_interval(share, 8)
+        hits = int((runs["share_met:food"] >= 0.9).sum())
+        assert row["probability"] == hits / 8
+        assert row["meets"] == (hits / 8 >= 0.75)
+        assert (row["ci_low"], row["ci_high"]) == wilson_interval(hits, 8)
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,28 +201,34 @@ def wilson_by_quadratic(p: float, n: int, z: float) -> tuple[float, float]:
     return tuple(sorted(float(r.real) for r in roots))  # type: ignore[return-value]
 
 
-@pytest.mark.parametrize("p, n", [(0.8, 50), (0.5, 10), (0.95, 200), (0.1, 7)])
-def test_wilson_interval_matches_the_score_interval(p, n):
-    """The interval's ends solve the Wilson score equation, and it contains p."""
-    low, high = wilson_interval(p, n)
-    np.testing.assert_allclose((low, high), wilson_by_quadratic(p, n, 1.959964), rtol=1e-9)
-    assert low < p < high
+Z_95 = statistics.NormalDist().inv_cdf(0.975)  # two-sided 95 % normal quantile
+
+
+@pytest.mark.parametrize("k, n", [(40, 50), (5, 10), (190, 200), (1, 7)])
+def test_wilson_interval_matches_the_score_interval(k, n):
+    """The interval's ends solve the Wilson score equation, and it contains k / n."""
+    low, high = wilson_interval(k, n)
+    np.testing.assert_allclose((low, high), wilson_by_quadratic(k / n, n, Z_95), rtol=1e-9)
+    assert low < k / n < high
 
 
 def test_wilson_interval_known_value():
-    """For 8 successes in 10 the 95 % Wilson interval is about [0.490, 0.943]."""
-    low, high = wilson_interval(0.8, 10)
+    """For 8 successes in 10 the 95 % Wilson interval is about [0.490, 0.943]; a 90 % interval
+    is narrower and inside it."""
+    low, high = wilson_interval(8, 10)
     assert math.isclose(low, 0.4902, abs_tol=5e-4)
     assert math.isclose(high, 0.9433, abs_tol=5e-4)
+    low90, high90 = wilson_interval(8, 10, confidence=0.9)
+    assert low < low90 < 0.8 < high90 < high
 
 
 def test_wilson_interval_edges():
-    """At p = 0 and p = 1 the interval touches 0 or 1 and stays inside [0, 1]; with no
+    """With no or all successes the interval touches 0 or 1 and stays inside [0, 1]; with no
     replications it is undefined."""
-    assert wilson_interval(0.0, 20)[0] == 0.0 and 0 < wilson_interval(0.0, 20)[1] < 0.2
-    assert wilson_interval(1.0, 20)[1] == 1.0 and 0.8 < wilson_interval(1.0, 20)[0] < 1
-    assert all(math.isnan(v) for v in wilson_interval(0.5, 0))
-    wider, narrower = wilson_interval(0.5, 10), wilson_interval(0.5, 1000)
+    assert wilson_interval(0, 20)[0] == 0.0 and 0 < wilson_interval(0, 20)[1] < 0.2
+    assert wilson_interval(20, 20)[1] == 1.0 and 0.8 < wilson_interval(20, 20)[0] < 1
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+    wider, narrower = wilson_interval(5, 10), wilson_interval(500, 1000)
     assert wider[1] - wider[0] > narrower[1] - narrower[0]
 
 

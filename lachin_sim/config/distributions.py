@@ -8,7 +8,7 @@ a bare number is shorthand for a fixed value. The unit is the one of the field t
 >>> import random
 >>> draw = Exponential(dist="exponential", mean=2.0).sampler(random.Random(1))
 >>> round(draw(), 3)
-0.269
+0.289
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Health is off when a scenario has no ``[health]`` table. Every default cites a row of
 ``data/health.csv`` as ``[health:ROW]`` (the physiology reference, ``docs/health.md``) or of
-``standards.md`` as ``[standards:ROW]``; numbers without a source are marked ASSUMPTION, with the
+``data/standards.csv`` as ``[standards:ROW]``; numbers without a source are marked ASSUMPTION, with the
 range ``docs/health.md`` discusses. Units are in the field names: ``_kcal_per_person_day``,
 ``_per_10k_day`` (deaths per 10,000 people per day), ``_m`` (metres), ``_years``; BMI in kg/m²;
 weight-for-height in z-scores (WHZ); shares are fractions 0..1.
@@ -103,7 +103,7 @@ class Mortality(HealthTable):
     # ASSUMPTION switch (sensitivity): a child's excess hazard at least its proxy adult's
     child_hazard_from_proxy_adult: bool = False
     famine_cdr_per_10k_day: Positive = 2.0  # IPC Famine crude death rate [health:K1]
-    # Sphere emergency: 2 x baseline [health:K9], standards row 57
+    # Sphere emergency: 2 x baseline [health:K9], [standards:57]
     emergency_multiple_of_baseline: Positive = 2.0
 
 
@@ -156,7 +156,7 @@ class GroupPhysiology(HealthTable):
     # physical activity level [health:D7]; range 1.4-1.85 [health:A18], [health:A19]
     pal: Annotated[float, Field(ge=1.0, le=2.5)] = 1.5
     requirement_kcal_per_person_day: Positive | None = None  # None: the scenario's food need
-    # deaths per 10,000 per day: Armenia H1 2022 (standards row 57); other cases their own
+    # deaths per 10,000 per day: Armenia H1 2022 ([standards:57]); other cases their own
     background_cdr_per_10k_day: NonNegative = 0.27
     whz_mean: float = -0.27  # children: starting mean WHZ, 4.2 % < -2 with SD 1 [health:I21]
     whz_sd: Positive = 1.0  # children: ASSUMPTION (WHO reference SD); range 0.9-1.2

@@ -12,6 +12,7 @@ import datetime as dt
 import typing
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from lachin_sim.config.health import health_problems
 from lachin_sim.config.paths import set_dotted
@@ -45,7 +46,7 @@ def validate_scenario(
     return scenario
 
 
-def _problem(err: dict) -> Problem:
+def _problem(err: ErrorDetails) -> Problem:
     loc = [str(part) for part in err["loc"] if not _is_union_tag(part)]
     path = ".".join(loc)
     if err["type"] == "extra_forbidden":

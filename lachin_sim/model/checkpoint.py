@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+import simpy
+
 from lachin_sim.model.corridor import CorridorGate, RegimeState
 
 # A vehicle's record in the convoy log is a plain list with these fields (times in days).
@@ -32,7 +34,9 @@ REACHED, QUEUED, INSPECTED, CLEARED, ARRIVED, EXIT, OUTCOME, REASON, REGIME, CON
 )  # fmt: skip
 
 
-def cross(env, gate: CorridorGate, operator: str, rec: list | None) -> Generator:
+def cross(
+    env: simpy.Environment, gate: CorridorGate, operator: str, rec: list | None
+) -> Generator[simpy.Event, object, RegimeState | None]:
     """Take a vehicle through the checkpoint; returns the regime state that decided its fate,
     or None when it was turned back (then the outcome is written to ``rec``). ``rec`` None: a
     return trip, whose times are not logged (only ``exit_cleared``, by the caller)."""

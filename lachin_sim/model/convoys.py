@@ -230,7 +230,7 @@ class Convoys:
     def table(self) -> pd.DataFrame:
         """The convoy log: one row per vehicle, times as dates, tonnes by commodity and outcome."""
         columns = list(zip(*self.log, strict=True)) if self.log else [()] * len(TRUCK_FIELDS)
-        data = dict(zip(TRUCK_FIELDS, columns, strict=True))
+        data: dict[str, object] = dict(zip(TRUCK_FIELDS, columns, strict=True))
         start = pd.Timestamp(self.scenario.start)
         for col in TIME_FIELDS:
             days = np.asarray(data[col], dtype=float)
@@ -246,8 +246,9 @@ class Convoys:
         reason[pending] = "in_transit"
         reason[held] = "held_at_checkpoint"
         df["reason"] = reason
-        df["queue_h"] = (df["inspection_start"] - df["reached_checkpoint"]) / pd.Timedelta(hours=1)
-        df["checkpoint_h"] = (df["cleared"] - df["reached_checkpoint"]) / pd.Timedelta(hours=1)
+        hour = pd.Timedelta(hours=1)
+        df["queue_h"] = pd.to_timedelta(df["inspection_start"] - df["reached_checkpoint"]) / hour
+        df["checkpoint_h"] = pd.to_timedelta(df["cleared"] - df["reached_checkpoint"]) / hour
         carried = sorted({c for s in self.scenario.convoys.values() for c in s.cargo})
         codes, sources = pd.factorize(df["source"])
         shares = np.array(

@@ -131,5 +131,5 @@ def regime_table(
     start = pd.Timestamp(scenario.start)
     for col in ("start", "end"):
         df[col] = start + pd.to_timedelta(df[col].astype(float), unit="D")
-    df["days"] = (df["end"] - df["start"]) / pd.Timedelta(days=1)
+    df["days"] = pd.to_timedelta(df["end"] - df["start"]) / pd.Timedelta(days=1)
     return df

@@ -3,7 +3,7 @@
 Every change goes through a method that returns the amount moved, so the caller can keep the
 ledger ``initial + delivered + produced = consumed + converted + spoiled + final`` exact.
 
->>> from lachin_sim.config import Commodity
+>>> from lachin_sim.config.schema import Commodity
 >>> s = Stock(Commodity(unit="t", initial_stock=10, need_per_person_day=0.001), tick_days=1)
 >>> s.add(5.0, now=0.0); s.take(12.0), s.level
 (12.0, 3.0)

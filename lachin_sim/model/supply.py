@@ -309,8 +309,8 @@ class SupplySystem:
         dates = start + (self.tick_starts[:n] * 86400e9).astype("timedelta64[ns]")
         pop_rows = np.asarray(self.population.rows, dtype=float).reshape(n, -1, 5)
         total_people = pop_rows[:, :, 0].sum(axis=1)
-        flows = np.asarray(self._rows, dtype=float).reshape(n, n_com, len(FLOW_COLUMNS))
-        flows = flows.transpose(1, 0, 2).reshape(n * n_com, len(FLOW_COLUMNS))  # commodity-major
+        by_tick = np.asarray(self._rows, dtype=float).reshape(n, n_com, len(FLOW_COLUMNS))
+        flows = by_tick.transpose(1, 0, 2).reshape(n * n_com, len(FLOW_COLUMNS))  # commodity-major
         cols: dict[str, object] = {
             "date": np.tile(dates, n_com),
             "commodity": np.repeat(np.asarray(self.names, dtype=object), n),

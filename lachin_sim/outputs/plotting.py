@@ -7,11 +7,12 @@ simulator start without matplotlib.
 >>> import lachin_sim as ls
 >>> result = ls.simulate(ls.load_scenario("configs/blockade_2023.toml"))
 >>> fig = ls.plot.depletion(result)
->>> fig.savefig("/tmp/depletion.png")
+>>> fig.savefig("depletion.png")
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -45,7 +46,9 @@ def _needed(result) -> list[str]:
 
 def _shade_regimes(ax, regimes: pd.DataFrame, corridor: str, others: dict) -> None:
     for row in regimes[regimes["corridor"] == corridor].itertuples():
-        ax.axvspan(row.start, row.end, color=_regime_colour(row.regime, others), zorder=0, lw=0)
+        ax.axvspan(
+            row.start, row.end, color=_regime_colour(str(row.regime), others), zorder=0, lw=0
+        )
 
 
 def _key_dates(result) -> list[tuple[pd.Timestamp, str]]:
@@ -166,11 +169,11 @@ def shortage_timeline(result) -> Figure:
         ax.broken_barh(spans, (lane - 0.35, 0.7),
                        facecolors=[colours[v] for v in mine["severity"]], edgecolor="none")  # fmt: skip
         if not spans:
-            ax.text(start + (end - start) / 2, lane, "no shortage", ha="center", va="center",
-                    fontsize=8, color="0.4")  # fmt: skip
+            ax.text(mdates.date2num(start + (end - start) / 2), lane, "no shortage", ha="center",
+                    va="center", fontsize=8, color="0.4")  # fmt: skip
     ax.set_yticks(range(len(commodities)), commodities)
     ax.set_ylim(len(commodities) - 0.5, -0.5)
-    ax.set_xlim(start, end)
+    ax.set_xlim(mdates.date2num(start), mdates.date2num(end))
     _date_axis(ax)
     ax.grid(True, axis="x", lw=0.4, alpha=0.6)
     ax.set_xlabel("date")
@@ -315,6 +318,7 @@ def _point_styles(sweep, point_ids: list[int]) -> dict[int, dict]:
     second = sorted(design[params[1]].unique()) if len(params) > 1 else []
     dashes = ["-", "--", ":", "-."]
     for i, p in enumerate(point_ids):
+        colour: str | tuple[float, float, float, float]
         if params:
             row = design.loc[p]
             k = first.index(row[params[0]])
@@ -358,7 +362,7 @@ def shortage_probability(sweep, commodity: str, points: list[int] | None = None)
 
 
 def save_sweep_plots(
-    sweep, folder: str | Path, heatmap_metrics: list[str] = (), dpi: int = 130
+    sweep, folder: str | Path, heatmap_metrics: Sequence[str] = (), dpi: int = 130
 ) -> list[Path]:
     """Standard sweep figures: heatmaps (two-parameter designs), fan charts of the first and last
     points, and shortage probability by date for each commodity."""

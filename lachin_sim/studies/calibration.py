@@ -2,13 +2,16 @@
 
 >>> import lachin_sim as ls
 >>> from lachin_sim.studies.calibration import calibrate, cumulative_delivered
->>> fit = calibrate(
+>>> fit = calibrate(  # doctest: +SKIP
 ...     "configs/blockade_2023.toml",
 ...     parameters={"convoys.peacekeeper.trucks_per_day": (0.1, 5.0)},
 ...     observed={"2023-04-12": 4089.0},                # tonnes delivered since 12 Dec 2022
 ...     output=cumulative_delivered(operators=["humanitarian", "peacekeeper"], since="2022-12-12"),
 ...     replications=10)
 >>> fit.values, fit.rmse, fit.interval                  # doctest: +SKIP
+
+(The fit takes minutes, so the examples above are not run as doctests; the same call, with
+fewer replications, is made by ``experiments/historical.py --quick`` in the test suite.)
 
 What is fitted: the mean over ``replications`` seeded runs (common random numbers: the same
 seeds at every trial value) of the model's output series at the observed dates, against the
@@ -23,6 +26,7 @@ the ends of their reported range for that).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable
@@ -164,7 +168,7 @@ def calibrate(
     best = _coordinate_search(parameters, lambda v: rmse(v), tolerance, cycles)
     per_seed = []
     for rep, run_seed in enumerate(seeds):
-        values = _coordinate_search(parameters, lambda v, r=rep: rmse(v, r), tolerance, cycles)
+        values = _coordinate_search(parameters, functools.partial(rmse, rep=rep), tolerance, cycles)
         per_seed.append({"seed": run_seed, **dict(zip(parameters, values, strict=True)),
                          "rmse": rmse(values, rep)})  # fmt: skip
     per_seed_df = pd.DataFrame(per_seed)

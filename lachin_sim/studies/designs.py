@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy.stats import qmc
 
 from lachin_sim.errors import ConfigError, Problem
 
@@ -38,12 +39,15 @@ def latin_hypercube(
     ranges: dict[str, tuple[float, float]], samples: int, seed: int, integers: tuple[str, ...] = ()
 ) -> list[dict[str, object]]:
     """``samples`` points: each parameter's range cut into ``samples`` equal strata, one point
-    per stratum, strata paired at random across parameters. Integer parameters are rounded."""
-    rng = np.random.default_rng(seed)
-    columns = {}
-    for name, (low, high) in ranges.items():
-        strata = (rng.permutation(samples) + rng.random(samples)) / samples
-        columns[name] = low + strata * (high - low)
+    per stratum (at a random place in it), strata paired at random across parameters
+    (``scipy.stats.qmc.LatinHypercube``). Integer parameters are rounded."""
+    if not ranges:
+        return [{} for _ in range(samples)]
+    unit = qmc.LatinHypercube(d=len(ranges), rng=np.random.default_rng(seed)).random(samples)
+    columns = {
+        name: low + unit[:, k] * (high - low)
+        for k, (name, (low, high)) in enumerate(ranges.items())
+    }
     return _points(columns, samples, integers, ranges)
 
 

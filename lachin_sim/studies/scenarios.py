@@ -18,6 +18,9 @@ A scenarios file::
 >>> import lachin_sim as ls
 >>> comparison = ls.compare("configs/scenarios/counterfactuals.toml", replications=2)  # doctest: +SKIP
 >>> comparison.table                        # doctest: +SKIP
+
+(Twelve runs of the historical scenario take a while, so these lines are not run as doctests;
+``experiments/counterfactuals.py --quick`` in the test suite makes the same call.)
 """
 
 from __future__ import annotations

@@ -18,15 +18,13 @@ replications with ``metric >= target`` (or ``<=`` with ``better="lower"``) is at
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 
 import pandas as pd
+from scipy.stats import binomtest
 
 from lachin_sim.config.schema import Scenario
-
-Z_95 = 1.959964  # two-sided 95 % normal quantile, for the Wilson interval
 
 
 @dataclass
@@ -44,19 +42,28 @@ class SearchResult:
         return f"{self.parameter} >= {self.value:g}"
 
 
+def successes(values: pd.Series, target: float, better: str) -> int:
+    """Number of replications meeting the target (a NaN metric counts as not meeting it)."""
+    ok = values >= target if better == "higher" else values <= target
+    return int(ok.sum())
+
+
 def success_share(values: pd.Series, target: float, better: str) -> float:
     """Share of replications meeting the target (a NaN metric counts as not meeting it)."""
-    ok = values >= target if better == "higher" else values <= target
-    return float(ok.mean()) if len(values) else float("nan")
+    return successes(values, target, better) / len(values) if len(values) else float("nan")
 
 
-def wilson_interval(p: float, n: int, z: float = Z_95) -> tuple[float, float]:
-    """95 % Wilson score interval of a binomial proportion."""
+def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion, ``k`` successes in ``n`` trials
+    (``scipy.stats.binomtest``); undefined (NaN) without trials.
+
+    >>> [round(b, 3) for b in wilson_interval(8, 10)]
+    [0.49, 0.943]
+    """
     if n == 0:
         return (float("nan"), float("nan"))
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    interval = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return (float(interval.low), float(interval.high))
 
 
 def minimum_parameter(
@@ -97,7 +104,7 @@ def minimum_parameter(
                 raise KeyError(f"unknown metric {metric!r}; known: {known}")
             values = runs[metric].where(runs["status"] == "ok")  # a failed run does not meet it
             share = success_share(values, target, better)
-            lo, hi = wilson_interval(share, len(runs))
+            lo, hi = wilson_interval(successes(values, target, better), len(runs))
             tried[value] = {parameter: value, "probability": share, "ci_low": lo, "ci_high": hi,
                             "replications": len(runs), "meets": share >= probability}  # fmt: skip
         return bool(tried[value]["meets"])
@@ -122,8 +129,8 @@ def minimum_parameter(
             else:
                 lo = mid
         answer = hi
-    table = pd.DataFrame(sorted(tried.values(), key=lambda r: r[parameter]))
-    return SearchResult(parameter=parameter, value=answer, evaluations=table)
+    rows = sorted(tried.values(), key=lambda r: r[parameter])
+    return SearchResult(parameter=parameter, value=answer, evaluations=pd.DataFrame(rows))
 
 
 def minimum_from_sweep(

@@ -291,6 +291,7 @@ def run_sweep(
     commodities = [n for n, c in base.commodities.items() if c.has_need]
     dates = pd.Timestamp(base.start) + pd.to_timedelta(tick_starts(base), unit="D")
     run_seeds = spawn_seeds(seed, replications)
+    band_reps = min(replications, max(1, band_replications))
     spec = {
         "package_version": __version__,
         "source": source,
@@ -299,7 +300,7 @@ def run_sweep(
         "parameters": parameters,
         "points": points,
         "replications": replications,
-        "band_replications": min(replications, max(1, band_replications)),
+        "band_replications": band_reps,
         "seed": seed,
         "run_seeds": run_seeds,
         "commodities": commodities,
@@ -310,7 +311,6 @@ def run_sweep(
     # The sweep's identity: what is run (content, not how the path was typed) and with which
     # package version, so a resumed sweep never mixes results of two versions.
     spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k != "source"})
-    band_reps = spec["band_replications"]
     tasks = [
         RunTask(p * replications + r, p, r, run_seeds[r], r < band_reps)
         for p in range(len(points))
@@ -452,7 +452,7 @@ class _State:
         values = np.full((len(rows), len(self.metric_index)), np.nan)
         for i, row in enumerate(rows):
             values[i, : len(row[3])] = row[3]
-        table = {
+        table: dict[str, list | np.ndarray] = {
             "run_id": [r[0] for r in rows],
             "point_id": [r[0] // self.replications for r in rows],
             "replication": [r[0] % self.replications for r in rows],

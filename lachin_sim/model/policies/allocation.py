@@ -44,13 +44,14 @@ def _water_fill(budget: float, lines: list[int], need, target, weight, out: list
     scale = {i: weight[i] * need[i] for i in lines}
     open_lines = sorted((i for i in lines if scale[i] > 0), key=lambda i: target[i] / scale[i])
     saturated = 0.0
-    remaining_scale = sum(scale[i] for i in open_lines)
     for n, i in enumerate(open_lines):
+        remaining_scale = sum(scale[j] for j in open_lines[n:])
+        if remaining_scale <= 0:
+            return
         lam = (budget - saturated) / remaining_scale
         if lam * scale[i] < target[i]:
             for j in open_lines[n:]:
-                out[j] = lam * scale[j]
+                out[j] = min(lam * scale[j], target[j])
             return
         out[i] = target[i]
         saturated += target[i]
-        remaining_scale -= scale[i]

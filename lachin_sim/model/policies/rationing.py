@@ -76,7 +76,10 @@ class StretchRule:
         if self.trigger is not None and stock / draw_per_day >= self.trigger:
             return None  # stocks are not yet low enough for the rule to engage
         h = self.horizon_at(t)
-        share = (float(stock) + float(inflow_per_day) * h) / (float(draw_per_day) * h)
+        wanted = float(draw_per_day) * h
+        if wanted <= 0:  # a need too small to represent
+            return self.ceiling
+        share = (float(stock) + float(inflow_per_day) * h) / wanted
         return min(max(share, self.floor), self.ceiling)
 
 
