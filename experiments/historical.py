@@ -19,7 +19,7 @@ import pandas as pd
 from _common import REPO, Report, arguments, resumable
 
 import lachin_sim as ls
-from lachin_sim.outputs.plotting import fan_chart, scenario_marks
+from lachin_sim.outputs.plots import fan_chart, scenario_marks
 from lachin_sim.studies.calibration import calibrate, cumulative_delivered
 
 CONFIG = REPO / "configs" / "blockade_2023.toml"

@@ -23,7 +23,7 @@ import pandas as pd
 from _common import REPO, Report, arguments
 
 import lachin_sim as ls
-from lachin_sim.outputs.plotting import Figure
+from lachin_sim.outputs.plots import Figure
 
 CONFIG = REPO / "configs" / "blockade_2023.toml"
 PARAMETER = "convoys.aid.trucks_per_day"

@@ -26,7 +26,7 @@ def __getattr__(name: str):
     if name in ("plot", "plotting"):
         import importlib
 
-        return importlib.import_module("lachin_sim.outputs.plotting")
+        return importlib.import_module("lachin_sim.outputs.plots")
     raise AttributeError(f"module 'lachin_sim' has no attribute {name!r}")
 
 

@@ -149,7 +149,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from lachin_sim.outputs.plotting import save_standard_plots
+    from lachin_sim.outputs.plots import save_standard_plots
     from lachin_sim.outputs.results import load_result
 
     result = load_result(args.result_dir)
@@ -178,7 +178,7 @@ def _sweep(args: argparse.Namespace) -> int:
                        out=out, resume=args.resume, keep_full_runs=tuple(config.keep_full_runs),
                        band_replications=config.band_replications)  # fmt: skip
     if not args.no_plots:
-        from lachin_sim.outputs.plotting import save_sweep_plots
+        from lachin_sim.outputs.plots import save_sweep_plots
 
         for path in save_sweep_plots(result, out, config.heatmap_metrics):
             print(f"Wrote {path}")

@@ -67,7 +67,7 @@ class Result:
         (folder / "config.json").write_text(json.dumps(self.scenario.to_dict(), indent=2) + "\n")
         (folder / "metadata.json").write_text(json.dumps(self.metadata, indent=2) + "\n")
         if plots:
-            from lachin_sim.outputs.plotting import save_standard_plots
+            from lachin_sim.outputs.plots import save_standard_plots
 
             save_standard_plots(self, folder)
 

@@ -76,7 +76,7 @@ class Comparison:
 
     def plot(self, series: str = "days_of_supply"):
         """Overlay of each scenario's median and 5-95 % band, one panel per commodity."""
-        from lachin_sim.outputs.plotting import scenario_overlay
+        from lachin_sim.outputs.plots import scenario_overlay
 
         return scenario_overlay(self, series)
 
