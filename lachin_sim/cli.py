@@ -205,26 +205,38 @@ def _compare(args: argparse.Namespace) -> int:
     comparison.save(out)
     for series in ("days_of_supply", "share_met"):
         comparison.plot(series).savefig(out / f"overlay_{series}.png", dpi=130)
-    print(format_comparison(comparison.table))
+    print(format_comparison(comparison.table, comparison.sweep.horizon_days))
     print(f"\nWrote {out}/: comparison.csv, scenario_runs.csv, scenario_bands.csv, overlay_*.png")
     return EXIT_FAILED_RUNS if len(comparison.sweep.failures) else 0
 
 
-def format_comparison(table) -> str:
-    """Median [5 %, 95 %] of each compared metric, one row per scenario and commodity."""
-    lines = [f"{'scenario':<30}{'commodity':<12}{'first short (day)':>24}{'days short':>18}"
+def format_comparison(table, horizon: float | None = None) -> str:
+    """Median [5 %, 95 %] of each compared metric, one row per scenario and commodity.
+
+    Days to first shortage follow the censoring rule (lachin_sim.outputs.censoring): a
+    quantile among runs never short shows as ">=horizon" (or "never" without a horizon), and
+    the count of runs that went short is given."""
+    from lachin_sim.outputs.censoring import show_day
+
+    lines = [f"{'scenario':<30}{'commodity':<12}{'first short (day)':>34}{'days short':>18}"
              f"{'share met':>22}"]  # fmt: skip
 
     def cell(row, fmt: str) -> str:
         def show(v: float) -> str:
-            return "never" if v == float("inf") else format(v, fmt)
+            if v == float("inf"):
+                return show_day(v, horizon) if horizon is not None else "never"
+            return format(v, fmt)
 
         return f"{show(row['median'])} [{show(row['q05'])}, {show(row['q95'])}]"
 
     for (scenario, commodity), group in table.groupby(["scenario", "commodity"], sort=False):
         by = group.set_index("metric")
+        first = cell(by.loc["days_to_first_shortage"], ".0f")
+        never = by.loc["share_of_runs_never_short"]
+        runs = int(never["replications"])
+        first += f" ({runs - round(never['median'] * runs)}/{runs} short)"
         lines.append(
-            f"{scenario:<30}{commodity:<12}{cell(by.loc['days_to_first_shortage'], '.0f'):>24}"
+            f"{scenario:<30}{commodity:<12}{first:>34}"
             f"{cell(by.loc['shortage_days'], '.0f'):>18}{cell(by.loc['share_met'], '.2f'):>22}"
         )
     return "\n".join(lines)

@@ -84,6 +84,7 @@ class Result:
         summary = pd.read_csv(folder / "summary.csv", index_col="metric")["value"].astype(float)
         scenario = Scenario.model_validate(json.loads((folder / "config.json").read_text()))
         metadata = json.loads((folder / "metadata.json").read_text())
+        scenario.with_provenance(metadata.get("source"), metadata.get("overrides") or [])
         return cls(scenario=scenario, seed=int(metadata["seed"]), summary=summary,
                    metadata=metadata, **tables)  # fmt: skip
 

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lachin_sim.config.files import read_config, read_toml
 from lachin_sim.errors import ConfigError, Problem
+from lachin_sim.outputs.censoring import is_time_to_event, quantiles
 from lachin_sim.studies.designs import Design, design_problems
 from lachin_sim.studies.sweep import SweepResult, run_sweep
 
@@ -114,7 +115,8 @@ def _named(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 def comparison_table(runs: pd.DataFrame, commodities: list[str]) -> pd.DataFrame:
     """Per scenario, commodity and metric: median, 5 % and 95 % over replications, and the
     share of replications in which the commodity was never short. A commodity never short in
-    a replication counts as short after the end of the period (days_to_first_shortage = inf)."""
+    a replication counts as short after the end of the period (days_to_first_shortage = inf;
+    the rule of :mod:`lachin_sim.outputs.censoring`)."""
     rows = []
     ok = runs[runs["status"] == "ok"]
     for scenario, group in ok.groupby("scenario", sort=False):
@@ -124,10 +126,10 @@ def comparison_table(runs: pd.DataFrame, commodities: list[str]) -> pd.DataFrame
                 if column not in group:
                     continue
                 values = group[column].to_numpy(dtype=float)
-                if metric == "days_to_first_shortage":
-                    values = np.where(np.isnan(values), np.inf, values)
-                # order statistics (no interpolation), so "never short" (inf) stays inf
-                q05, median, q95 = np.quantile(values, [0.05, 0.5, 0.95], method="inverted_cdf")
+                if is_time_to_event(metric):  # never short = inf; order statistics keep it inf
+                    q05, median, q95 = quantiles(values, [0.05, 0.5, 0.95])
+                else:
+                    q05, median, q95 = np.quantile(values, [0.05, 0.5, 0.95], method="inverted_cdf")
                 rows.append({"scenario": scenario, "commodity": c, "metric": metric,
                              "median": median, "q05": q05, "q95": q95,
                              "replications": len(values)})  # fmt: skip

@@ -41,6 +41,7 @@ from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError, Problem, SweepInterrupted
 from lachin_sim.model.population import tick_starts
 from lachin_sim.model.streams import spawn_seeds
+from lachin_sim.outputs.censoring import is_time_to_event, quantiles
 from lachin_sim.outputs.metrics import by_commodity
 from lachin_sim.studies.designs import Design, check_parameters, design_problems
 from lachin_sim.studies.executors import EXECUTORS, run_batches
@@ -161,11 +162,39 @@ class SweepResult:
     def failures(self) -> pd.DataFrame:
         return self.runs[self.runs["status"] != "ok"]
 
-    def by_point(self, metric: str, stat: str = "median") -> pd.DataFrame:
-        """One row per point: its parameters and ``stat`` of ``metric`` over replications."""
+    @property
+    def horizon_days(self) -> float:
+        """Length of the simulated period in days: a run never short was short, if ever, after it."""
+        return float(self.spec.get("n_dates", 0)) * float(self.spec.get("tick_days", 1.0))
+
+    def by_point(self, metric: str, stat: str | float = "median") -> pd.DataFrame:
+        """One row per point: its parameters and ``stat`` of ``metric`` over replications.
+
+        A time-to-event metric (``days_to_first_shortage:*``, ``days_to_share_below_*``) follows
+        :mod:`lachin_sim.outputs.censoring`: runs that never reached the event count as ``inf``
+        (after :attr:`horizon_days`), ``stat`` is an order statistic ("median", "min", "max" or
+        a quantile in [0, 1]), and two more columns give the number of ``runs`` and of
+        ``runs_reached`` (runs in which the event happened)."""
         ok = self.runs[self.runs["status"] == "ok"]
-        values = ok.groupby("point_id")[metric].agg(stat).rename(metric)
-        return self.design.join(values, on="point_id")
+        grouped = ok.groupby("point_id")[metric]
+        if not is_time_to_event(metric):
+            return self.design.join(grouped.agg(stat).rename(metric), on="point_id")
+        q = {"median": 0.5, "min": 0.0, "max": 1.0}.get(stat, stat)  # type: ignore[call-overload]
+        if isinstance(q, str) or not 0 <= float(q) <= 1:
+            raise ValueError(
+                f"{metric} is a time to an event: runs that never reached it count as inf (after "
+                f"the {self.horizon_days:g}-day horizon), so its {stat!r} is undefined; use "
+                "'median', 'min', 'max' or a quantile in [0, 1]"
+            )
+        table = pd.DataFrame({
+            metric: grouped.agg(lambda v: float(quantiles(v, [float(q)])[0])),
+            "runs": grouped.size(),
+            "runs_reached": grouped.count(),  # non-NaN: the runs in which the event happened
+        })  # fmt: skip
+        out = self.design.join(table, on="point_id")
+        for name in ("runs", "runs_reached"):
+            out[name] = out[name].fillna(0).astype(int)  # a point whose runs all failed: 0
+        return out
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write runs.csv, bands.csv, design.csv and sweep.json (the consolidated sweep)."""
