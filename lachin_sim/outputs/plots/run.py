@@ -165,8 +165,7 @@ def shortage_timeline(result) -> Figure:
     fig = Figure(figsize=(FIGURE_WIDTH_IN, 0.62 * len(commodities) + 3.0), layout="constrained")
     ax = fig.subplots()
     start, end = pd.Timestamp(s.start), pd.Timestamp(s.end)
-    cmap = mpl.colormaps[SHARE_SCALE].copy()
-    cmap.set_bad("white")
+    cmap = mpl.colormaps[SHARE_SCALE].with_extremes(bad="white")
     limited = ration_limited(stocks)
     mesh = None
     for lane, c in enumerate(commodities):
