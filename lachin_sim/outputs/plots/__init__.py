@@ -2,7 +2,8 @@
 returns a matplotlib Figure.
 
 - :mod:`.run`: one run: :func:`depletion`, :func:`shortage_timeline`;
-- :mod:`.sweep`: many runs: :func:`heatmap`, :func:`fan_chart`, :func:`shortage_probability`;
+- :mod:`.sweep`: many runs: :func:`heatmap`, :func:`response`, :func:`fan_chart`,
+  :func:`shortage_probability`;
 - :mod:`.compare`: named scenarios: :func:`scenario_overlay`;
 - :mod:`.common`: colours (colour-blind safe), date axes, regime shading, dated marks.
 
@@ -18,8 +19,10 @@ from matplotlib.figure import Figure
 from lachin_sim.outputs.plots.compare import scenario_overlay
 from lachin_sim.outputs.plots.run import depletion, save_standard_plots, shortage_timeline
 from lachin_sim.outputs.plots.sweep import (
+    default_figure,
     fan_chart,
     heatmap,
+    response,
     save_sweep_plots,
     scenario_marks,
     shortage_probability,
@@ -27,9 +30,11 @@ from lachin_sim.outputs.plots.sweep import (
 
 __all__ = [
     "Figure",
+    "default_figure",
     "depletion",
     "fan_chart",
     "heatmap",
+    "response",
     "save_standard_plots",
     "save_sweep_plots",
     "scenario_marks",
