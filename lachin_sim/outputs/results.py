@@ -1,8 +1,9 @@
 """The result of one run: tidy tables, headline metrics, provenance; saved and loaded as a folder.
 
 A saved result folder holds one CSV per table (and Parquet when pyarrow is installed),
-``summary.csv``, ``config.json`` (the resolved scenario), ``metadata.json`` (package version,
-seed, config hash) and, when asked, the two standard plots. Writing goes to a temporary folder
+``summary.csv``, ``config.json`` (the resolved scenario), ``config.toml`` (the same as a config
+that runs again as is, with the run's seed), ``metadata.json`` (package version, seed, config
+hash, source file and ``--set`` overrides) and, when asked, the two standard plots. Writing goes to a temporary folder
 that replaces the target only when complete, so a failure never leaves half a result.
 """
 
@@ -65,11 +66,24 @@ class Result:
                 table.to_parquet(folder / f"{name}.parquet", index=False)
         self.summary.rename_axis("metric").to_csv(folder / "summary.csv")
         (folder / "config.json").write_text(json.dumps(self.scenario.to_dict(), indent=2) + "\n")
+        (folder / "config.toml").write_text(self.config_toml(), encoding="utf-8")
         (folder / "metadata.json").write_text(json.dumps(self.metadata, indent=2) + "\n")
         if plots:
             from lachin_sim.outputs.plots import save_standard_plots
 
             save_standard_plots(self, folder)
+
+    def config_toml(self) -> str:
+        """The resolved scenario as TOML with this run's seed: ``lachin-sim run config.toml``
+        reproduces this run's tables."""
+        from lachin_sim.config.files import scenario_toml
+
+        prov = self.scenario.provenance
+        overrides = ", ".join(prov.get("overrides") or []) or "none"
+        header = (f"The resolved scenario of a lachin-sim run (every field, defaults included).\n"
+                  f"Run it again as is: lachin-sim run config.toml  (seed {self.seed}, the run's seed)\n"
+                  f"Read from: {prov.get('source') or 'Python'}; overrides: {overrides}")  # fmt: skip
+        return scenario_toml(self.scenario, seed=self.seed, header=header)
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> Result:
