@@ -71,17 +71,22 @@ class CensoredStats:
         """One quantile as text: 'day 45', or '>=304' when it is censored."""
         return show_day(value, self.horizon)
 
+    def interval(self) -> str:
+        """``day 45 [30, >=304]``: the median and the 5-95 % of event days."""
+        if not self.runs:
+            return "no runs"
+        if not self.reached:
+            return show_day(np.inf, self.horizon)
+        lo, hi = (show_day(v, self.horizon, prefix="") for v in (self.q05, self.q95))
+        return f"{self.day(self.median)} [{lo}, {hi}]"
+
     def describe(self, event: str = "reached") -> str:
         """``day 45 [30, >=304]; short in 19 of 20 runs`` (``event`` = 'short', ...)."""
         if not self.runs:
             return "no runs"
         if not self.reached:
             return f"never in {self.runs} of {self.runs} runs (>= day {self.horizon:.0f})"
-        return (
-            f"{self.day(self.median)} [{show_day(self.q05, self.horizon, prefix='')}, "
-            f"{show_day(self.q95, self.horizon, prefix='')}]; "
-            f"{event} in {self.reached} of {self.runs} runs"
-        )
+        return f"{self.interval()}; {event} in {self.reached} of {self.runs} runs"
 
 
 def censored_stats(values, horizon: float) -> CensoredStats:

@@ -9,6 +9,8 @@ that replaces the target only when complete, so a failure never leaves half a re
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import json
 import os
 import shutil
@@ -31,7 +33,7 @@ DATE_COLUMNS = {
 }
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
     """Everything one run produced. Tables are pandas DataFrames; ``summary`` is a Series."""
 
@@ -44,6 +46,59 @@ class Result:
     shortages: pd.DataFrame  # one row per shortage episode
     summary: pd.Series  # headline metrics, see metrics.summarize
     metadata: dict = field(default_factory=dict)
+
+    def headline(self) -> pd.DataFrame:
+        """One row per commodity with a need: the day (and date) need first went unmet (NaN:
+        never), days short, share of need met over the run, and the worst day's share."""
+        s, summary = self.scenario, self.summary
+        rows = []
+        for c in s.commodities:
+            first = summary.get(f"days_to_first_shortage:{c}")
+            if first is None:
+                continue
+            date = None if pd.isna(first) else pd.Timestamp(s.start) + pd.Timedelta(days=first)
+            rows.append({"commodity": c, "first_short_day": first, "first_short_date": date,
+                         "shortage_days": summary[f"shortage_days:{c}"],
+                         "share_met": summary[f"share_met:{c}"],
+                         "min_share_met": summary[f"min_share_met:{c}"]})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def plot(self, kind: str = "depletion"):
+        """The depletion plot (``kind="depletion"``) or the shortage timeline ("timeline"),
+        as a matplotlib Figure."""
+        from lachin_sim.outputs import plots
+
+        figures = {"depletion": plots.depletion, "timeline": plots.shortage_timeline}
+        if kind not in figures:
+            raise ValueError(f"kind must be one of {', '.join(figures)}, not {kind!r}")
+        return figures[kind](self)
+
+    def __repr__(self) -> str:
+        s = self.scenario
+        last = s.end - dt.timedelta(days=1)
+        head = self.headline()
+        short = head[head["shortage_days"] > 0]
+        said = ", ".join(f"{r.commodity} from day {r.first_short_day:.0f}"
+                         for r in short.itertuples()) or "none"  # fmt: skip
+        overrides = self.scenario.provenance.get("overrides") or []
+        with_set = (
+            f", {len(overrides)} override{'s' if len(overrides) != 1 else ''}" if overrides else ""
+        )
+        return (f"<Result {s.name!r} seed {self.seed}{with_set}: {s.start} to {last}, "
+                f"{len(self.convoys)} trucks; short: {said}>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        head = self.headline()
+        shown = pd.DataFrame({
+            "commodity": head["commodity"],
+            "first short": [("never" if pd.isna(d) else f"day {d:.0f} ({t.date()})")
+                            for d, t in zip(head["first_short_day"], head["first_short_date"],
+                                            strict=True)],
+            "days short": head["shortage_days"].map("{:.0f}".format),
+            "need met": head["share_met"].map("{:.1%}".format),
+            "worst day": head["min_share_met"].map("{:.1%}".format),
+        })  # fmt: skip
+        return f"<p>{html.escape(repr(self))}</p>{html_table(shown)}"
 
     def save(self, directory: str | os.PathLike, plots: bool = False) -> Path:
         """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs."""
@@ -101,6 +156,20 @@ class Result:
         scenario.with_provenance(metadata.get("source"), metadata.get("overrides") or [])
         return cls(scenario=scenario, seed=int(metadata["seed"]), summary=summary,
                    metadata=metadata, **tables)  # fmt: skip
+
+
+def html_table(table: pd.DataFrame) -> str:
+    """A plain HTML table (escaped text, no styles or external resources) for notebooks."""
+
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            v = "" if pd.isna(v) else f"{v:.3g}"
+        return html.escape(str(v))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+                   for row in table.itertuples(index=False))  # fmt: skip
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def replace_dir(new: Path, target: Path) -> None:

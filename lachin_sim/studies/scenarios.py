@@ -22,6 +22,7 @@ A scenarios file::
 
 from __future__ import annotations
 
+import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lachin_sim.config.files import read_config, read_toml
 from lachin_sim.errors import ConfigError, Problem
-from lachin_sim.outputs.censoring import is_time_to_event, quantiles
+from lachin_sim.outputs.censoring import censored_stats, is_time_to_event, quantiles
 from lachin_sim.studies.designs import Design, design_problems
 from lachin_sim.studies.sweep import SweepResult, run_sweep
 
@@ -69,7 +70,32 @@ def load_scenario_set(path: str | os.PathLike) -> tuple[ScenarioSet, Path]:
     return config, path.parent / config.base
 
 
-@dataclass
+def _scenario_set(scenarios: str | os.PathLike | dict) -> tuple[ScenarioSet, dict, str]:
+    """(the validated set, the base scenario's raw dict, a source label) of a scenarios file or
+    of a dict of the same structure (``base``: a path or a Scenario)."""
+    from lachin_sim.config.schema import Scenario
+
+    if not isinstance(scenarios, dict):
+        config, base_path = load_scenario_set(scenarios)
+        return config, read_config(base_path), f"{scenarios} -> {base_path}"
+    spec = dict(scenarios)
+    base = spec.get("base")
+    if isinstance(base, Scenario):
+        raw, label = base.to_dict(), f"<scenario {base.name}>"
+    elif isinstance(base, (str, os.PathLike)):
+        raw, label = read_config(base), str(base)
+    else:
+        raise ConfigError("<scenarios dict>", [Problem("base", base,
+                          "must be a scenario file path or a Scenario")])  # fmt: skip
+    spec["base"] = label
+    try:
+        config = ScenarioSet.model_validate(spec)
+    except ValidationError as exc:
+        raise ConfigError("<scenarios dict>", design_problems(exc)) from None
+    return config, raw, f"<scenarios dict> -> {label}"
+
+
+@dataclass(repr=False)
 class Comparison:
     """``runs``: one row per (scenario, replication) with every summary metric; ``bands``:
     quantiles over replications of the daily series, per scenario; ``table``: the comparison
@@ -96,6 +122,26 @@ class Comparison:
     @property
     def table(self) -> pd.DataFrame:
         return comparison_table(self.runs, self.sweep.spec["commodities"])
+
+    def __repr__(self) -> str:
+        reps = self.sweep.spec.get("replications", "?")
+        return (f"<Comparison of {len(self.names)} scenarios x {reps} replications (same seeds): "
+                f"{', '.join(self.names)}>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        from lachin_sim.outputs.results import html_table
+
+        rows = []
+        for (scenario, commodity), g in self.table.groupby(["scenario", "commodity"], sort=False):
+            by = g.set_index("metric")
+            runs = self.runs[(self.runs["scenario"] == scenario) & (self.runs["status"] == "ok")]
+            stats = censored_stats(runs[f"days_to_first_shortage:{commodity}"],
+                                   self.sweep.horizon_days)  # fmt: skip
+            rows.append({"scenario": scenario, "commodity": commodity,
+                         "first short, day (median [5 %, 95 %])": stats.interval(),
+                         "runs short": f"{stats.reached}/{stats.runs}",
+                         "share met (median)": f"{by.loc['share_met', 'median']:.1%}"})  # fmt: skip
+        return f"<p>{html.escape(repr(self))}</p>{html_table(pd.DataFrame(rows))}"
 
     def save(self, directory: str | os.PathLike) -> Path:
         folder = Path(directory)
@@ -140,7 +186,7 @@ def comparison_table(runs: pd.DataFrame, commodities: list[str]) -> pd.DataFrame
 
 
 def compare(
-    scenarios: str | os.PathLike,
+    scenarios: str | os.PathLike | dict,
     replications: int | None = None,
     executor: str = "processes",
     workers: int | None = None,
@@ -150,16 +196,22 @@ def compare(
     only: list[str] | None = None,
     progress: bool | None = None,
 ) -> Comparison:
-    """Run every named scenario of a scenarios file with the same replication seeds."""
-    config, base_path = load_scenario_set(scenarios)
+    """Run every named scenario of a scenarios file with the same replication seeds.
+
+    ``scenarios`` is a scenarios file, or a dict of the same structure whose ``base`` is a
+    scenario file path (relative to the working folder) or a :class:`Scenario`::
+
+        ls.compare({"base": scenario, "replications": 5,
+                    "scenarios": {"as_is": {}, "more_icrc": {"overrides": {"convoys.icrc.trucks_per_day": 2}}}})
+    """
+    config, raw, source = _scenario_set(scenarios)
     names = [n for n in config.scenarios if only is None or n in only]
     unknown = sorted(set(only or []) - set(config.scenarios))
     if unknown:
-        raise ConfigError(str(scenarios), [Problem("--only", unknown,
+        raise ConfigError(source.split(" -> ")[0], [Problem("--only", unknown,
                           f"unknown scenario; defined: {', '.join(config.scenarios)}")])  # fmt: skip
-    raw = read_config(base_path)
     design = Design(kind="points", explicit=[config.scenarios[n].overrides for n in names])
-    result = run_sweep(raw, f"{scenarios} -> {base_path}", design,
+    result = run_sweep(raw, source, design,
                        replications or config.replications, config.seed, executor=executor,
                        workers=workers, scheduler=scheduler, out=out, resume=resume,
                        progress=progress)  # fmt: skip

@@ -23,6 +23,7 @@ replications are in.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import tempfile
@@ -41,7 +42,7 @@ from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError, Problem, SweepInterrupted
 from lachin_sim.model.population import tick_starts
 from lachin_sim.model.streams import spawn_seeds
-from lachin_sim.outputs.censoring import is_time_to_event, quantiles
+from lachin_sim.outputs.censoring import censored_stats, is_time_to_event, quantiles
 from lachin_sim.outputs.metrics import by_commodity
 from lachin_sim.studies.designs import Design, check_parameters, design_problems
 from lachin_sim.studies.executors import EXECUTORS, run_batches
@@ -142,7 +143,7 @@ def _series(stocks: pd.DataFrame, commodities: list[str]) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # The result of a sweep.
 # --------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(repr=False)
 class SweepResult:
     """``runs``: one row per run (ids, every swept parameter, seed, status, every summary metric).
     ``bands``: quantiles over replications of each point's daily series (tidy: point_id,
@@ -195,6 +196,78 @@ class SweepResult:
         for name in ("runs", "runs_reached"):
             out[name] = out[name].fillna(0).astype(int)  # a point whose runs all failed: 0
         return out
+
+    def summary_table(self, commodity: str | None = None, by: str | None = None,
+                      bins: int = 5) -> pd.DataFrame:  # fmt: skip
+        """The headline of ``commodity`` (default: the first with a need) per design point, or
+        per value of the swept parameter ``by`` (over all runs with that value; a parameter with
+        more than ``bins`` values, as in a Latin hypercube, is cut into ``bins`` ranges of equal
+        counts): runs, median share of need met, and days to first shortage as median [5 %,
+        95 %] with the count of runs short, never-short runs counted as after the horizon
+        (:mod:`lachin_sim.outputs.censoring`)."""
+        commodities = self.spec.get("commodities", [])
+        commodity = commodity or (commodities[0] if commodities else None)
+        if commodity is None:
+            return pd.DataFrame()
+        ok = self.runs[self.runs["status"] == "ok"]
+        first, share = f"days_to_first_shortage:{commodity}", f"share_met:{commodity}"
+        if by is None:
+            keys = self.design.set_index("point_id")
+            groups = ok.groupby("point_id")
+        else:
+            values = ok[by]
+            if values.nunique() > bins:
+                values = pd.qcut(values, bins, duplicates="drop").astype(str)
+            groups = ok.groupby(values.rename(by), sort=True)
+        rows = []
+        for key, group in groups:
+            stats = censored_stats(group[first], self.horizon_days)
+            row = dict(keys.loc[key]) if by is None else {by: key}
+            row.update({
+                "runs": len(group),
+                f"{commodity}: share met (median)": float(group[share].median()),
+                f"{commodity}: first short, day (median [5 %, 95 %])": stats.interval(),
+                f"{commodity}: runs short": f"{stats.reached}/{stats.runs}",
+            })  # fmt: skip
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def plot(self, metric: str | None = None, kind: str | None = None):
+        """The figure a user most likely wants (a matplotlib Figure): a heatmap of ``metric``
+        over a two-parameter grid, its response to the parameter of a one-parameter sweep, or the
+        fan chart of share of need met for replications only. ``kind`` forces one of
+        "heatmap", "response", "fan" or "probability" (shortage probability by date)."""
+        from lachin_sim.outputs import plots
+
+        commodities = self.spec.get("commodities", [])
+        if kind is None:
+            return plots.default_figure(self, metric)
+        if kind == "heatmap":
+            return plots.heatmap(self, metric or f"share_met:{commodities[0]}")
+        if kind == "response":
+            return plots.response(self, metric or f"share_met:{commodities[0]}")
+        if kind == "fan":
+            return plots.fan_chart(self, series="share_met")
+        if kind == "probability":
+            return plots.shortage_probability(self, commodities[0])
+        raise ValueError(f"kind must be heatmap, response, fan or probability, not {kind!r}")
+
+    def __repr__(self) -> str:
+        n_points, reps = len(self.design), self.spec.get("replications", "?")
+        ok = int((self.runs["status"] == "ok").sum()) if len(self.runs) else 0
+        params = ", ".join(self.parameters) or "none (replications only)"
+        where = f"; folder {self.directory}" if self.directory else ""
+        return (f"<SweepResult: {n_points} points x {reps} replications = {len(self.runs)} runs "
+                f"({ok} ok, {len(self.runs) - ok} failed); parameters: {params}{where}>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        from lachin_sim.outputs.results import html_table
+
+        table = self.summary_table()
+        more = ""
+        if len(table) > 20:
+            more, table = f"<p>first 20 of {len(table)} points</p>", table.head(20)
+        return f"<p>{html.escape(repr(self))}</p>{html_table(table)}{more}"
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write runs.csv, bands.csv, design.csv and sweep.json (the consolidated sweep)."""
