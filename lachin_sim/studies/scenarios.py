@@ -23,6 +23,7 @@ A scenarios file::
 from __future__ import annotations
 
 import html
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,12 +145,35 @@ class Comparison:
         return f"<p>{html.escape(repr(self))}</p>{html_table(pd.DataFrame(rows))}"
 
     def save(self, directory: str | os.PathLike) -> Path:
+        """Write comparison.csv, scenario_runs.csv, scenario_bands.csv and comparison.json (the
+        names, descriptions and sweep spec): :func:`load_comparison` reads the folder back."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         self.runs.to_csv(folder / "scenario_runs.csv", index=False)
         self.bands.to_csv(folder / "scenario_bands.csv", index=False)
         self.table.to_csv(folder / "comparison.csv", index=False)
+        about = {"names": self.names, "descriptions": self.descriptions, "spec": self.sweep.spec}
+        (folder / "comparison.json").write_text(json.dumps(about, indent=1, default=str) + "\n")
         return folder
+
+
+def load_comparison(directory: str | os.PathLike) -> Comparison:
+    """Read a folder written by :meth:`Comparison.save` (or by ``lachin-sim compare``)."""
+    folder = Path(directory)
+    runs = pd.read_csv(folder / "scenario_runs.csv", dtype={"error": "str", "status": "str"})
+    runs["error"] = runs["error"].fillna("")
+    bands = pd.read_csv(folder / "scenario_bands.csv", parse_dates=["date"])
+    if (folder / "comparison.json").exists():
+        about = json.loads((folder / "comparison.json").read_text())
+    else:  # written before comparison.json existed: names from the runs, spec from runs/
+        order = runs.drop_duplicates("point_id").sort_values("point_id")
+        spec = json.loads((folder / "runs" / "sweep.json").read_text())
+        about = {"names": order["scenario"].tolist(), "descriptions": {}, "spec": spec}
+    names = about["names"]
+    sweep = SweepResult(runs=runs.drop(columns="scenario"), bands=bands.drop(columns="scenario"),
+                        design=pd.DataFrame({"point_id": range(len(names))}), spec=about["spec"],
+                        directory=folder)  # fmt: skip
+    return Comparison(sweep=sweep, names=names, descriptions=about.get("descriptions", {}))
 
 
 def _named(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:

@@ -52,6 +52,7 @@ QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 SERIES = ("days_of_supply", "share_met")
 
 
+NOT_IDENTITY = ("source", "heatmap_metrics")  # spec keys that change no run (not in the digest)
 BAND_REPLICATIONS = 1000  # fan-chart bands use at most this many replications of each point
 
 
@@ -364,10 +365,10 @@ def run_sweep(
     batch_size: int | None = None,
     progress: bool | None = None,
     band_replications: int = BAND_REPLICATIONS,
+    heatmap_metrics: list[str] = (),
 ) -> SweepResult:
-    """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command."""
-    from lachin_sim.config.validation import validate_scenario
-
+    """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command. ``heatmap_metrics``
+    are recorded in the spec for redrawing the figures (they change no run)."""
     if executor not in EXECUTORS:
         raise ConfigError(
             "sweep", [Problem("executor", executor, f"choose one of {', '.join(EXECUTORS)}")]
@@ -381,15 +382,7 @@ def run_sweep(
         why = (f"run ids must be in 0..{n_runs - 1}" if bad_keep
                else "full runs are saved inside the sweep folder: give out (--out)")  # fmt: skip
         raise ConfigError(source, [Problem("keep_full_runs", list(keep_full_runs), why)])
-    problems: list[Problem] = []
-    for point in points:  # every point is checked before any run starts
-        try:
-            validate_scenario(raw, source, overrides=point)
-        except ConfigError as exc:
-            problems.extend(p for p in exc.problems if p not in problems)
-    if problems:
-        raise ConfigError(f"{source} (sweep parameters)", problems)
-    base = validate_scenario(raw, source, overrides=points[0])  # calendar and commodities
+    base = validate_points(raw, source, points)  # calendar and commodities
     commodities = [n for n, c in base.commodities.items() if c.need_per_person_day > 0]
     dates = pd.Timestamp(base.start) + pd.to_timedelta(tick_starts(base), unit="D")
     run_seeds = spawn_seeds(seed, replications)
@@ -411,7 +404,8 @@ def run_sweep(
     }
     # The sweep's identity: what is run (content, not how the path was typed) and with which
     # package version, so a resumed sweep never mixes results of two versions.
-    spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k != "source"})
+    spec["heatmap_metrics"] = list(heatmap_metrics)
+    spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k not in NOT_IDENTITY})
     band_reps = spec["band_replications"]
     tasks = [
         RunTask(p * replications + r, p, r, run_seeds[r], r < band_reps)
@@ -438,6 +432,22 @@ def run_sweep(
     finally:
         if store is not None:
             store.close()
+
+
+def validate_points(raw: dict, source: str, points: list[dict]) -> Scenario:
+    """Check the scenario of every design point before any run starts; raise one ConfigError
+    listing every problem found, or return the first point's scenario."""
+    from lachin_sim.config.validation import validate_scenario
+
+    problems: list[Problem] = []
+    for point in points:
+        try:
+            validate_scenario(raw, source, overrides=point)
+        except ConfigError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise ConfigError(f"{source} (sweep parameters)", problems)
+    return validate_scenario(raw, source, overrides=points[0])
 
 
 def _run(state: _State, store: _Store | None, batches: list, setup_args: tuple, executor: str,
