@@ -16,7 +16,7 @@ from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError
 from lachin_sim.model.simulation import simulate
 from lachin_sim.outputs.results import Result, load_result
-from lachin_sim.studies.scenarios import compare
+from lachin_sim.studies.scenarios import Comparison, compare, load_comparison
 from lachin_sim.studies.search import minimum_from_sweep, minimum_parameter
 from lachin_sim.studies.sweep import SweepResult, load_sweep, sweep
 
@@ -31,11 +31,13 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "Comparison",
     "ConfigError",
     "Result",
     "Scenario",
     "SweepResult",
     "compare",
+    "load_comparison",
     "load_result",
     "load_scenario",
     "load_sweep",

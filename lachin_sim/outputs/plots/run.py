@@ -165,7 +165,7 @@ def shortage_timeline(result) -> Figure:
     fig = Figure(figsize=(FIGURE_WIDTH_IN, 0.62 * len(commodities) + 3.0), layout="constrained")
     ax = fig.subplots()
     start, end = pd.Timestamp(s.start), pd.Timestamp(s.end)
-    cmap = mpl.colormaps[SHARE_SCALE].with_extremes(bad="white")
+    cmap = share_colormap()
     limited = ration_limited(stocks)
     mesh = None
     for lane, c in enumerate(commodities):
@@ -203,6 +203,8 @@ def shortage_timeline(result) -> Figure:
         bar.ax.set_xticklabels([f"{v:.0%}" for v in edges_b], fontsize=8)
         bar.set_label("share of need met that day (white: full need met); severity bands above",
                       fontsize=8)  # fmt: skip
+        for boundary in edges_b[1:-1]:
+            bar.ax.axvline(boundary, color="white", lw=1.2)
         for lo, hi, band in zip(edges_b[:-1], edges_b[1:], bands, strict=True):
             bar.ax.text((lo + hi) / 2, 1.25, band.name, ha="center", va="bottom", fontsize=8,
                         transform=bar.ax.get_xaxis_transform())  # fmt: skip
@@ -213,6 +215,16 @@ def shortage_timeline(result) -> Figure:
     fig.suptitle(f"{s.name}: share of need met, day by day\n{provenance_line(s, result.seed)}",
                  fontsize=9)  # fmt: skip
     return fig
+
+
+def share_colormap():
+    """``SHARE_SCALE`` without its lightest tenth, so that a day at 99 % of need is not taken
+    for white (a day with the full need met)."""
+    from matplotlib.colors import ListedColormap
+
+    base = mpl.colormaps[SHARE_SCALE]
+    cmap = ListedColormap(base(np.linspace(0.0, 0.9, 256)), name=f"{SHARE_SCALE}_to_90pct")
+    return cmap.with_extremes(bad="white")
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
