@@ -42,6 +42,23 @@ def colour_of(i: int) -> str:
     return OKABE_ITO[i % len(OKABE_ITO)]
 
 
+def capped_line(ax, dates, values: np.ndarray, cap: float, name: str, tick_days: float = 1.0,
+                **style) -> str:  # fmt: skip
+    """Plot ``values`` solid below ``cap`` and dotted along the top edge above it; returns the
+    legend label, which says when the line is above the cap and its peak (days)."""
+    values = np.asarray(values, dtype=float)
+    above = values > cap
+    ax.plot(dates, np.where(above, np.nan, values), **style)
+    if not above.any():
+        return name
+    near = above | np.roll(above, 1) | np.roll(above, -1)  # join the dotted part to the solid
+    ax.plot(dates, np.where(near, np.minimum(values, cap), np.nan), **{**style, "ls": ":"})
+    return (
+        f"{name} (dotted: above {cap:g} d\non {above.sum() * tick_days:g} days; "
+        f"peak {np.nanmax(values):,.0f} d)"
+    )
+
+
 def regime_colour(name: str, others: dict[str, str]) -> str:
     if name in REGIME_COLOURS:
         return REGIME_COLOURS[name]

@@ -24,6 +24,7 @@ from lachin_sim.outputs.plots.common import (
     DAYS_OF_SUPPLY_CAP,
     OKABE_ITO,
     SHARE_SCALE,
+    capped_line,
     colour_of,
     date_axis,
     event_strip,
@@ -101,16 +102,8 @@ def depletion(result, max_days: float = DAYS_OF_SUPPLY_CAP) -> Figure:
         dates = df["date"].to_numpy()
         if s.commodities[c].storage_capacity != 0:
             dos = df["days_of_supply"].to_numpy(dtype=float)
-            above = dos > max_days
-            ax_dos.plot(dates, np.where(above, np.nan, dos), color=colours[c], lw=1.6)
-            label = c
-            if above.any():  # the capped part: dotted along the top edge
-                capped = np.where(above | np.roll(above, 1) | np.roll(above, -1),
-                                  np.minimum(dos, max_days), np.nan)  # fmt: skip
-                ax_dos.plot(dates, capped, color=colours[c], lw=1.6, ls=":")
-                peak = np.nanmax(dos)
-                label = (f"{c} (dotted: above {max_days:g} d\non {int(above.sum()) * s.tick_days:g} "
-                         f"days; peak {peak:,.0f} d)")  # fmt: skip
+            label = capped_line(ax_dos, dates, dos, max_days, c, tick_days=s.tick_days,
+                                color=colours[c], lw=1.6)  # fmt: skip
             dos_handles.append(Line2D([], [], color=colours[c], lw=1.6, label=label))
         met = df["share_met"].rolling(7, min_periods=1).mean() * 100
         ax_met.plot(dates, met, color=colours[c], lw=1.3, label=c)

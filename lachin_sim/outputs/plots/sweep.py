@@ -22,6 +22,7 @@ from lachin_sim.outputs.metrics import SHARE_METRICS
 from lachin_sim.outputs.plots.common import (
     DAYS_OF_SUPPLY_CAP,
     SEQUENTIAL,
+    capped_line,
     colour_of,
     date_axis,
     identical,
@@ -212,11 +213,18 @@ def fan_chart(sweep, point_id: int = 0, series: str = "days_of_supply",
                             alpha=0.15, lw=0)  # fmt: skip
             ax.fill_between(b["date"], b["q25"] * scale, b["q75"] * scale, color=colour_of(i),
                             alpha=0.3, lw=0)  # fmt: skip
-        ax.plot(b["date"], b["q50"] * scale, color=colour_of(i), lw=1.6, label=label)
+        if series == "days_of_supply":  # a median above the axis' cap: dotted at the top, said
+            first = len(ax.lines)
+            label = capped_line(ax, b["date"], b["q50"].to_numpy(dtype=float), DAYS_OF_SUPPLY_CAP,
+                                label, tick_days=float(sweep.spec.get("tick_days", 1.0)),
+                                color=colour_of(i), lw=1.6)  # fmt: skip
+            ax.lines[first].set_label(label)  # the solid part carries the legend entry
+        else:
+            ax.plot(b["date"], b["q50"] * scale, color=colour_of(i), lw=1.6, label=label)
     ax.set_ylabel(SERIES_LABELS.get(series, series))
     if series == "days_of_supply":
         top = float(np.nanmax(bands["q95"].to_numpy())) if len(bands) else 1.0
-        ax.set_ylim(0, min(DAYS_OF_SUPPLY_CAP, top * 1.1 if top > 0 else 1))
+        ax.set_ylim(0, min(DAYS_OF_SUPPLY_CAP, top * 1.1 if top > 0 else 1) * 1.02)
     else:
         ax.set_ylim(0, 105)  # a share: the whole range
     date_axis(ax)
