@@ -261,3 +261,19 @@ def test_plots_are_a_package_and_stay_out_of_the_core():
 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_fan_chart_says_where_a_median_runs_above_the_axis():
+    """A median above the 120-day axis is drawn dotted at the top and its legend entry says on
+    how many days and its peak, instead of vanishing off the axis."""
+    dates = pd.date_range("2023-01-01", periods=10, freq="D")
+    values = np.array([50, 80, 110, 130, 200, 400, 400, 400, 90, 60], dtype=float)
+    bands = pd.DataFrame({"point_id": 0, "series": "days_of_supply", "commodity": "medicine",
+                          "date": dates, **{q: values for q in ("q05", "q25", "q50", "q75", "q95")}})  # fmt: skip
+    sweep = SweepResult(runs=pd.DataFrame(), bands=bands, design=pd.DataFrame({"point_id": [0]}),
+                        spec={"replications": 3, "tick_days": 1.0})  # fmt: skip
+    fig = ls.plot.fan_chart(sweep)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("above 120 d" in label and "on 5 days" in label and "peak 400 d" in label
+               for label in labels)  # fmt: skip
+    assert any(line.get_linestyle() == ":" for line in fig.axes[0].get_lines())

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from lachin_sim.outputs.censoring import is_time_to_event, show_day
+from lachin_sim.outputs.censoring import event_days, is_time_to_event, show_day
 from lachin_sim.outputs.metrics import SHARE_METRICS
 from lachin_sim.outputs.plots.common import (
     DAYS_OF_SUPPLY_CAP,
@@ -305,9 +305,9 @@ def shortage_probability(sweep, commodity: str, points: list[int] | None = None)
     styles = _point_styles(sweep, point_ids)
     curves = {}
     for p in point_ids:
-        first = runs.loc[runs["point_id"] == p, f"days_to_first_shortage:{commodity}"]
-        first = first.to_numpy(float)
-        if len(first):  # never short (NaN) counts as short after the horizon: not by any date
+        # never short = after the horizon (inf): short by no date (outputs/censoring.py)
+        first = event_days(runs.loc[runs["point_id"] == p, f"days_to_first_shortage:{commodity}"])
+        if len(first):
             curves[p] = np.array([(first <= d).mean() * 100 for d in days])
     groups = same_groups(curves)
     for group in groups:
