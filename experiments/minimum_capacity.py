@@ -23,7 +23,8 @@ import pandas as pd
 from _common import REPO, Report, arguments
 
 import lachin_sim as ls
-from lachin_sim.outputs.plotting import Figure
+from lachin_sim.config.files import read_config
+from lachin_sim.outputs.plots import Figure
 
 CONFIG = REPO / "configs" / "blockade_2023.toml"
 PARAMETER = "convoys.aid.trucks_per_day"
@@ -41,9 +42,8 @@ OVERRIDES: dict[str, object] = {
     "rationing.caps": [],
     "links.gas_pipeline.outages": [],
     "links.power_line.outages": [],
-    **{f"convoys.{name}.enabled": False for name in (
-        "commercial", "icrc", "peacekeeper", "food_for_life", "icrc_september",
-        "peacekeeper_september_food", "peacekeeper_september_fuel", "aghdam_red_cross")},
+    # every convoy source of the base is switched off (a list by name missed aghdam_icrc)
+    **{f"convoys.{name}.enabled": False for name in read_config(CONFIG)["convoys"]},
     "convoys.aid": {"operator": "humanitarian", "corridor": "lachin", "schedule": "poisson",
                     "trucks_per_day": 1.0, "payload_t": 19.0, "cargo": MIX},
 }  # fmt: skip

@@ -16,7 +16,7 @@ from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError
 from lachin_sim.model.simulation import simulate
 from lachin_sim.outputs.results import Result, load_result
-from lachin_sim.studies.scenarios import compare
+from lachin_sim.studies.scenarios import Comparison, compare, load_comparison
 from lachin_sim.studies.search import minimum_from_sweep, minimum_parameter
 from lachin_sim.studies.sweep import SweepResult, load_sweep, sweep
 
@@ -26,16 +26,18 @@ def __getattr__(name: str):
     if name in ("plot", "plotting"):
         import importlib
 
-        return importlib.import_module("lachin_sim.outputs.plotting")
+        return importlib.import_module("lachin_sim.outputs.plots")
     raise AttributeError(f"module 'lachin_sim' has no attribute {name!r}")
 
 
 __all__ = [
+    "Comparison",
     "ConfigError",
     "Result",
     "Scenario",
     "SweepResult",
     "compare",
+    "load_comparison",
     "load_result",
     "load_scenario",
     "load_sweep",

@@ -1,8 +1,10 @@
 """Command line: a thin layer over the Python API.
 
     lachin-sim run CONFIG [--out DIR] [--seed N] [--set path=value ...] [--no-plots]
-    lachin-sim validate CONFIG [--set path=value ...]
-    lachin-sim plot RESULT_DIR
+    lachin-sim validate CONFIG [--set path=value ...]      (a scenario, sweep or scenarios file)
+    lachin-sim plot DIR                                     (a run, sweep or compare folder)
+    lachin-sim sweep SWEEP_CONFIG [--set ...] [--replications N] [--samples N] [--out DIR] ...
+    lachin-sim compare SCENARIOS_CONFIG [--replications N] [--out DIR] ...
 
 Exit codes: 0 success; 2 a config, override or path the user can fix (one clear message, no
 traceback, nothing written); 1 a run that failed for another reason.
@@ -69,12 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     validate = sub.add_parser("validate", help="check a config without running it")
-    validate.add_argument("config", help="scenario TOML file")
+    validate.add_argument("config", help="scenario, sweep-config or scenarios TOML file")
     _add_set(validate)
     validate.set_defaults(handler=_validate)
 
-    plot = sub.add_parser("plot", help="redraw the plots of a saved result folder")
-    plot.add_argument("result_dir", help="folder written by 'lachin-sim run'")
+    plot = sub.add_parser("plot", help="redraw the plots of a run, sweep or compare folder")
+    plot.add_argument("result_dir", help="folder written by 'lachin-sim run', 'sweep' or 'compare'")
     plot.set_defaults(handler=_plot)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep with replications")
@@ -85,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="where runs execute (default: processes)")  # fmt: skip
     sweep.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
     sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    sweep.add_argument(
+        "--replications", type=_at_least_one, help="override the file's replications"
+    )
+    sweep.add_argument("--samples", type=_at_least_one,
+                       help="override the file's samples (lhs and random designs)")  # fmt: skip
+    _add_set(sweep, what="the base scenario of every run")
     sweep.add_argument("--no-plots", action="store_true", help="write tables only")
     sweep.set_defaults(handler=_sweep)
 
@@ -113,13 +121,25 @@ def _seed(text: str) -> int:
     return value
 
 
-def _add_set(p: argparse.ArgumentParser) -> None:
+def _at_least_one(text: str) -> int:
+    """A count: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1; give a whole number >= 1")
+    return value
+
+
+def _add_set(p: argparse.ArgumentParser, what: str = "the config") -> None:
     p.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a config field by dotted path, e.g. regimes.checkpoint.denial_probability=0.3",
+        help=f"override a field of {what} by dotted path, e.g. "
+        "regimes.checkpoint.denial_probability=0.3",
     )
 
 
@@ -138,7 +158,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from lachin_sim.config import load_scenario
+    from lachin_sim.config.files import read_toml
 
+    kind = config_kind(read_toml(args.config))
+    if kind == "sweep":
+        return _validate_sweep(args)
+    if kind == "scenarios":
+        return _validate_scenario_set(args)
     s = load_scenario(args.config, overrides=args.set)
     print(
         f"OK: {args.config} is a valid scenario '{s.name}': {s.start} to {s.end} (exclusive), "
@@ -148,37 +174,158 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plot(args: argparse.Namespace) -> int:
-    from lachin_sim.outputs.plotting import save_standard_plots
-    from lachin_sim.outputs.results import load_result
+def config_kind(raw: dict) -> str:
+    """What a config file is, from its keys: "sweep" (a ``design``), "scenarios" (a ``base`` and
+    named ``scenarios``) or "scenario"."""
+    if "design" in raw:
+        return "sweep"
+    if "scenarios" in raw and "base" in raw:
+        return "scenarios"
+    return "scenario"
 
-    result = load_result(args.result_dir)
-    for path in save_standard_plots(result, args.result_dir):
-        print(f"Wrote {path}")
-    return 0
 
-
-def _sweep(args: argparse.Namespace) -> int:
+def _sweep_base(args: argparse.Namespace):
+    """(sweep config, base raw dict with the file's overrides and --set, source, design,
+    replications) of a sweep-config file and the command-line options."""
     from lachin_sim.config.files import read_config
-    from lachin_sim.config.paths import set_dotted
+    from lachin_sim.config.paths import parse_override, set_dotted
     from lachin_sim.studies.designs import load_sweep_config
-    from lachin_sim.studies.sweep import run_sweep
 
     config, scenario_path = load_sweep_config(args.config)
     raw = read_config(scenario_path)
     for dotted, value in config.overrides.items():
         set_dotted(raw, dotted, value)
-    source = f"{args.config} (base scenario {scenario_path})"
-    _check_heatmap_metrics(
-        raw, source, config.heatmap_metrics, config.design.points(config.seed)[0]
-    )
+    swept = set(config.design.parameters())
+    for text in getattr(args, "set", []):
+        dotted, value = parse_override(text)
+        if dotted in swept:
+            raise ConfigError(args.config, [Problem("--set", text,
+                              "sets a parameter the design sweeps; its values come from [design]")])  # fmt: skip
+        set_dotted(raw, dotted, value)
+    given = "; --set " + ", ".join(args.set) if getattr(args, "set", []) else ""
+    source = f"{args.config} (base scenario {scenario_path}{given})"
+    design = config.design
+    samples = getattr(args, "samples", None)
+    if samples is not None:
+        if design.kind not in ("lhs", "random"):
+            raise ConfigError(args.config, [Problem("--samples", samples,
+                              f"applies to lhs and random designs; this design is {design.kind!r}")])  # fmt: skip
+        design = design.model_copy(update={"samples": samples})
+    replications = getattr(args, "replications", None) or config.replications
+    return config, raw, source, design, replications
+
+
+def _validate_sweep(args: argparse.Namespace) -> int:
+    from lachin_sim.studies.designs import check_parameters
+    from lachin_sim.studies.sweep import validate_points
+
+    config, raw, source, design, replications = _sweep_base(args)
+    check_parameters(design.parameters(), source)
+    points = design.points(config.seed)
+    base = validate_points(raw, source, points)  # every design point against the base
+    _check_heatmap_metrics(raw, source, config.heatmap_metrics, points[0])
+    params = ", ".join(design.parameters()) or "none"
+    print(f"OK: {args.config} is a valid sweep config over scenario '{base.name}': {design.kind} "
+          f"design, {len(points)} points x {replications} replications = "
+          f"{len(points) * replications} runs; parameters: {params}")  # fmt: skip
+    return 0
+
+
+def _validate_scenario_set(args: argparse.Namespace) -> int:
+    from lachin_sim.config.files import read_config
+    from lachin_sim.config.paths import parse_override, set_dotted
+    from lachin_sim.config.validation import validate_scenario
+    from lachin_sim.studies.scenarios import load_scenario_set
+
+    config, base_path = load_scenario_set(args.config)
+    raw = read_config(base_path)
+    for text in args.set:
+        set_dotted(raw, *parse_override(text))
+    problems: list[Problem] = []
+    for name, named in config.scenarios.items():  # every named scenario against the base
+        try:
+            validate_scenario(raw, str(base_path), overrides=named.overrides)
+        except ConfigError as exc:
+            problems += [Problem(f"scenarios.{name}: {p.path}", p.value, p.message)
+                         for p in exc.problems]  # fmt: skip
+    if problems:
+        raise ConfigError(f"{args.config} (base scenario {base_path})", problems)
+    print(f"OK: {args.config} is a valid scenarios file over {base_path}: "
+          f"{len(config.scenarios)} scenarios ({', '.join(config.scenarios)}) x "
+          f"{config.replications} replications")  # fmt: skip
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    folder = Path(args.result_dir)
+    kind = folder_kind(folder)
+    if kind == "sweep":
+        from lachin_sim.outputs.plots import save_sweep_plots
+        from lachin_sim.studies.sweep import load_sweep
+
+        result = load_sweep(folder)
+        paths = save_sweep_plots(result, folder, result.spec.get("heatmap_metrics", []))
+    elif kind == "compare":
+        from lachin_sim.studies.scenarios import load_comparison
+
+        paths = _save_overlays(load_comparison(folder), folder)
+    else:  # a run folder (load_result says so if it is not one)
+        from lachin_sim.outputs.plots import save_standard_plots
+        from lachin_sim.outputs.results import load_result
+
+        paths = save_standard_plots(load_result(folder), folder)
+    for path in paths:
+        print(f"Wrote {path}")
+    return 0
+
+
+FOLDER_KINDS = {"run": "run", "result": "run", "sweep": "sweep", "compare": "compare",
+                "comparison": "compare"}  # fmt: skip
+
+
+def folder_kind(folder: Path) -> str | None:
+    """ "run", "sweep" or "compare" for a folder the tool wrote: its metadata.json "kind" when
+    it has one, else the files present (sweep.json: a sweep; comparison.csv: a comparison;
+    metadata.json: a run); None when none of them is there."""
+    import json
+
+    meta = folder / "metadata.json"
+    if meta.is_file():
+        try:
+            kind = json.loads(meta.read_text()).get("kind")
+        except (ValueError, OSError, AttributeError):
+            kind = None  # the loader reports a broken metadata file
+        if kind in FOLDER_KINDS:
+            return FOLDER_KINDS[kind]
+    if (folder / "sweep.json").is_file():
+        return "sweep"
+    if (folder / "comparison.csv").is_file():
+        return "compare"
+    return "run" if meta.is_file() else None
+
+
+def _save_overlays(comparison, folder: Path) -> list[Path]:
+    paths = []
+    for series in ("days_of_supply", "share_met"):
+        path = folder / f"overlay_{series}.png"
+        comparison.plot(series).savefig(path, dpi=130)
+        paths.append(path)
+    return paths
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from lachin_sim.studies.sweep import run_sweep
+
+    config, raw, source, design, replications = _sweep_base(args)
+    _check_heatmap_metrics(raw, source, config.heatmap_metrics, design.points(config.seed)[0])
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
-    result = run_sweep(raw, source, config.design, config.replications, config.seed,
+    result = run_sweep(raw, source, design, replications, config.seed,
                        executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                        out=out, resume=args.resume, keep_full_runs=tuple(config.keep_full_runs),
-                       band_replications=config.band_replications)  # fmt: skip
+                       band_replications=config.band_replications,
+                       heatmap_metrics=config.heatmap_metrics)  # fmt: skip
     if not args.no_plots:
-        from lachin_sim.outputs.plotting import save_sweep_plots
+        from lachin_sim.outputs.plots import save_sweep_plots
 
         for path in save_sweep_plots(result, out, config.heatmap_metrics):
             print(f"Wrote {path}")
@@ -186,6 +333,7 @@ def _sweep(args: argparse.Namespace) -> int:
     print(
         f"{ok} of {len(result.runs)} runs finished; tables in {out}/ (runs.csv, bands.csv, design.csv)"
     )
+    print("\n" + format_sweep_summary(result))
     failed = result.failures
     if len(failed):
         print(f"{len(failed)} runs failed:", file=sys.stderr)
@@ -193,6 +341,28 @@ def _sweep(args: argparse.Namespace) -> int:
         print(failed[cols].to_string(index=False), file=sys.stderr)
         return EXIT_FAILED_RUNS
     return 0
+
+
+SUMMARY_POINTS = 30  # up to this many design points, the summary has a row per point
+
+
+def format_sweep_summary(result, commodity: str | None = None) -> str:
+    """What a sweep found, as text: per design point (or, for a larger design, per value of each
+    parameter) the median share of need met and the days to first shortage, never-short runs
+    counted as after the horizon (">=N"), with the number of runs short."""
+    commodities = result.spec.get("commodities", [])
+    commodity = commodity or (commodities[0] if commodities else None)
+    if commodity is None:
+        return "(no commodity with a need: nothing to summarise)"
+    head = (f"What the sweep found for {commodity} (median over replications; first short: "
+            f"median [5 %, 95 %] day, >={result.horizon_days:g} = not short before the end):")  # fmt: skip
+    if len(result.design) <= SUMMARY_POINTS or not result.parameters:
+        return head + "\n" + result.summary_table(commodity).to_string(index=False)
+    parts = [head]
+    for parameter in result.parameters:
+        parts += ["", f"by {parameter} (all runs at each value or range):",
+                  result.summary_table(commodity, by=parameter).to_string(index=False)]  # fmt: skip
+    return "\n".join(parts)
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -203,28 +373,42 @@ def _compare(args: argparse.Namespace) -> int:
                          workers=args.workers, scheduler=args.scheduler, out=out / "runs",
                          resume=args.resume, only=args.only)  # fmt: skip
     comparison.save(out)
-    for series in ("days_of_supply", "share_met"):
-        comparison.plot(series).savefig(out / f"overlay_{series}.png", dpi=130)
-    print(format_comparison(comparison.table))
-    print(f"\nWrote {out}/: comparison.csv, scenario_runs.csv, scenario_bands.csv, overlay_*.png")
+    _save_overlays(comparison, out)
+    print(format_comparison(comparison.table, comparison.sweep.horizon_days))
+    print(
+        f"\nWrote {out}/: comparison.csv, comparison.json, scenario_runs.csv, scenario_bands.csv, "
+        "overlay_*.png"
+    )
     return EXIT_FAILED_RUNS if len(comparison.sweep.failures) else 0
 
 
-def format_comparison(table) -> str:
-    """Median [5 %, 95 %] of each compared metric, one row per scenario and commodity."""
-    lines = [f"{'scenario':<30}{'commodity':<12}{'first short (day)':>24}{'days short':>18}"
+def format_comparison(table, horizon: float | None = None) -> str:
+    """Median [5 %, 95 %] of each compared metric, one row per scenario and commodity.
+
+    Days to first shortage follow the censoring rule (lachin_sim.outputs.censoring): a
+    quantile among runs never short shows as ">=horizon" (or "never" without a horizon), and
+    the count of runs that went short is given."""
+    from lachin_sim.outputs.censoring import show_day
+
+    lines = [f"{'scenario':<30}{'commodity':<12}{'first short (day)':>34}{'days short':>18}"
              f"{'share met':>22}"]  # fmt: skip
 
     def cell(row, fmt: str) -> str:
         def show(v: float) -> str:
-            return "never" if v == float("inf") else format(v, fmt)
+            if v == float("inf"):
+                return show_day(v, horizon) if horizon is not None else "never"
+            return format(v, fmt)
 
         return f"{show(row['median'])} [{show(row['q05'])}, {show(row['q95'])}]"
 
     for (scenario, commodity), group in table.groupby(["scenario", "commodity"], sort=False):
         by = group.set_index("metric")
+        first = cell(by.loc["days_to_first_shortage"], ".0f")
+        never = by.loc["share_of_runs_never_short"]
+        runs = int(never["replications"])
+        first += f" ({runs - round(never['median'] * runs)}/{runs} short)"
         lines.append(
-            f"{scenario:<30}{commodity:<12}{cell(by.loc['days_to_first_shortage'], '.0f'):>24}"
+            f"{scenario:<30}{commodity:<12}{first:>34}"
             f"{cell(by.loc['shortage_days'], '.0f'):>18}{cell(by.loc['share_met'], '.2f'):>22}"
         )
     return "\n".join(lines)

@@ -21,6 +21,7 @@ RESULT_FILES = {
     "shortages.csv",
     "summary.csv",
     "config.json",
+    "config.toml",
     "metadata.json",
     "depletion.png",
     "shortage_timeline.png",

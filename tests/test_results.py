@@ -104,7 +104,7 @@ def test_failed_save_leaves_the_existing_folder_untouched(
     blockade_result, make_scenario, tmp_path, monkeypatch
 ):
     """If writing fails midway (here: plotting raises), the old result folder is left as it was."""
-    import lachin_sim.outputs.plotting
+    import lachin_sim.outputs.plots
 
     target = tmp_path / "r"
     blockade_result.save(target)
@@ -113,7 +113,7 @@ def test_failed_save_leaves_the_existing_folder_untouched(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(lachin_sim.outputs.plotting, "save_standard_plots", broken)
+    monkeypatch.setattr(lachin_sim.outputs.plots, "save_standard_plots", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         ls.simulate(make_scenario()).save(target, plots=True)
     assert snapshot(target) == before

@@ -188,3 +188,28 @@ def test_counterfactual_copies_of_calibrated_rates_match_the_base(configs_dir):
         assert rerouted["trucks_per_day"] == source.trucks_per_day, copy
         assert rerouted["payload_t"] == source.payload_t, copy
         assert rerouted["cargo"] == source.cargo, copy
+
+
+def test_compare_accepts_a_dict_with_a_scenario_or_a_path_as_base(scenarios_file):
+    """A dict of the scenarios-file structure gives the same runs as the file, whether its base
+    is a Scenario or a path; a bad base is refused naming the field."""
+    from_file = ls.compare(scenarios_file, executor="serial", progress=False).runs
+    config, base_path = load_scenario_set(scenarios_file)
+    spec = config.model_dump()
+    for base in (ls.load_scenario(base_path), str(base_path)):
+        runs = ls.compare({**spec, "base": base}, executor="serial", progress=False).runs
+        pd.testing.assert_frame_equal(runs, from_file)
+    with pytest.raises(ConfigError, match="base"):
+        ls.compare({**spec, "base": 3}, executor="serial", progress=False)
+    with pytest.raises(ConfigError, match="replications"):
+        ls.compare({**spec, "base": str(base_path), "replications": 0}, progress=False)
+
+
+def test_comparison_repr_is_short_and_its_html_a_small_table(scenarios_file):
+    """repr names the scenarios in one line; the notebook view is a self-contained table
+    with the censored days to first shortage and the runs short."""
+    comparison = ls.compare(scenarios_file, executor="serial", progress=False)
+    assert len(repr(comparison)) < 200 and "base_again" in repr(comparison)
+    page = comparison._repr_html_()
+    assert "<table>" in page and "runs short" in page
+    assert not any(tag in page for tag in ("<script", "<link", "<style", "http"))

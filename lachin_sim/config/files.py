@@ -1,4 +1,5 @@
-"""Reading config files: TOML parsing with clear errors, and ``extends = "base.toml"``."""
+"""Reading config files: TOML parsing with clear errors, and ``extends = "base.toml"``; and
+writing a resolved scenario back as TOML (:func:`scenario_toml`), so a saved run can be run again."""
 
 from __future__ import annotations
 
@@ -60,3 +61,18 @@ def deep_merge(base: dict, update: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+def scenario_toml(scenario, seed: int | None = None, header: str = "") -> str:
+    """The resolved ``scenario`` as a TOML config that validates back to an equal scenario.
+
+    Every field is written, defaults included (a field left at ``None`` is omitted: ``None`` is
+    its default); ``seed`` replaces the scenario's own (a run's seed, so the file reproduces
+    that run); ``header`` lines are written as comments at the top."""
+    import tomli_w
+
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    if seed is not None:
+        data["seed"] = int(seed)
+    comments = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    return comments + tomli_w.dumps(data)

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from .distributions import Distribution, Fixed
 from .health import HealthConfig
@@ -268,6 +268,28 @@ class Scenario(Model):
     severity_bands: list[SeverityBand] = DEFAULT_SEVERITY
     key_dates: list[KeyDate] = []
     health: HealthConfig | None = None  # absent: no health component (docs/health.md)
+
+    # Where this scenario came from: {"source": file, "overrides": ["path=value", ...]}. Set by
+    # validate_scenario; not part of the config, so neither to_dict() nor digest() see it.
+    _provenance: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def provenance(self) -> dict:
+        """``{"source": config path, "overrides": ["dotted.path=value", ...]}`` (may be empty)."""
+        return self._provenance
+
+    def with_provenance(self, source: str | None, overrides: list[str]) -> Scenario:
+        """Record the config file and the overrides this scenario was built from; returns self."""
+        self._provenance = {"source": source, "overrides": list(overrides)}
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        """Equal configs are equal scenarios, wherever they were read from (provenance aside)."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
 
     @property
     def days(self) -> int:

@@ -31,8 +31,14 @@ def validate_scenario(
     from lachin_sim.config.paths import parse_override
 
     raw = copy.deepcopy(raw)
+    origin, applied = source, []
     if overrides:
-        items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides)
+        if isinstance(overrides, dict):
+            items = list(overrides.items())
+            applied = [override_text(path, value) for path, value in items]
+        else:  # --set texts: recorded as typed
+            items = [parse_override(text) for text in overrides]
+            applied = [text.strip() for text in overrides]
         for path, value in items:
             set_dotted(raw, path, value)
         source = f"{source} (with overrides)"
@@ -43,7 +49,22 @@ def validate_scenario(
     problems = cross_checks(scenario)
     if problems:
         raise ConfigError(source, problems)
-    return scenario
+    return scenario.with_provenance(origin, applied)
+
+
+def override_text(path: str, value: object) -> str:
+    """``path=value`` as a user would type it after ``--set`` (values in TOML-like notation)."""
+    import json
+
+    if isinstance(value, bool):
+        shown = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+    elif isinstance(value, str):
+        shown = value
+    else:
+        shown = json.dumps(value, default=str)
+    return f"{path}={shown}"
 
 
 def _problem(err: ErrorDetails) -> Problem:

@@ -85,6 +85,8 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
         "scenario": scenario.name,
         "seed": seed,
         "config_sha256": scenario.digest(),
+        "source": scenario.provenance.get("source"),  # the config file it was read from
+        "overrides": list(scenario.provenance.get("overrides", [])),  # --set path=value, in order
         "python": platform.python_version(),
         "simpy": simpy.__version__,
         "events": n_events,

@@ -14,7 +14,10 @@ import pandas as pd
 from lachin_sim.config.schema import Scenario
 
 SHORT_TOLERANCE = 1e-9  # share met below 1 - this counts as short (float noise is not a shortage)
+RATION_TOLERANCE = 1e-6  # relative: consumption this close to ration x need is "at the ration"
 MILESTONES = (0.75, 0.5)  # shares of need whose first crossing is reported (days_to_share_below_*)
+
+SHARE_METRICS = ("share_met", "min_share_met")  # summary metrics that are shares in [0, 1]
 
 SHORTAGE_COLUMNS = [
     "commodity", "start", "end", "days", "worst_share_met", "mean_share_met", "unmet",
@@ -28,6 +31,25 @@ def share_met(stocks: pd.DataFrame) -> pd.Series:
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(need > 0, stocks["consumed"].to_numpy() / need, 1.0)
     return pd.Series(share, index=stocks.index, name="share_met")
+
+
+def ration_limited(stocks: pd.DataFrame) -> pd.Series:
+    """True on the ticks where a ration decision, not an empty stock, caused the shortfall.
+
+    The tick consumes ``min(stock, ration x need)``; when the ration is below full need and
+    consumption reached ``ration x need`` (within ``RATION_TOLERANCE``), the ration bound was the
+    binding one: stock (or supply, for a commodity that is not stored) was there for it.
+    """
+    need = stocks["need"].to_numpy(dtype=float)
+    ration = stocks["ration"].to_numpy(dtype=float)
+    consumed = stocks["consumed"].to_numpy(dtype=float)
+    limited = (
+        (need > 0)
+        & (ration < 1 - SHORT_TOLERANCE)
+        & (consumed >= ration * need * (1 - RATION_TOLERANCE))
+        & (consumed < need * (1 - SHORT_TOLERANCE))
+    )
+    return pd.Series(limited, index=stocks.index, name="ration_limited")
 
 
 def severity_of(worst_share: float, bands: list) -> str:

@@ -1,13 +1,16 @@
 """The result of one run: tidy tables, headline metrics, provenance; saved and loaded as a folder.
 
 A saved result folder holds one CSV per table (and Parquet when pyarrow is installed),
-``summary.csv``, ``config.json`` (the resolved scenario), ``metadata.json`` (package version,
-seed, config hash) and, when asked, the two standard plots. Writing goes to a temporary folder
+``summary.csv``, ``config.json`` (the resolved scenario), ``config.toml`` (the same as a config
+that runs again as is, with the run's seed), ``metadata.json`` (package version, seed, config
+hash, source file and ``--set`` overrides) and, when asked, the two standard plots. Writing goes to a temporary folder
 that replaces the target only when complete, so a failure never leaves half a result.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import json
 import os
 import shutil
@@ -52,7 +55,7 @@ TEXT_COLUMNS = {
 }
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
     """Everything one run produced. Tables are pandas DataFrames; ``summary`` is a Series."""
 
@@ -72,6 +75,59 @@ class Result:
         default_factory=pd.DataFrame
     )  # one row per ration change by rule
     flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (date, flow source)
+
+    def headline(self) -> pd.DataFrame:
+        """One row per commodity with a need: the day (and date) need first went unmet (NaN:
+        never), days short, share of need met over the run, and the worst day's share."""
+        s, summary = self.scenario, self.summary
+        rows = []
+        for c in s.commodities:
+            first = summary.get(f"days_to_first_shortage:{c}")
+            if first is None:
+                continue
+            date = None if pd.isna(first) else pd.Timestamp(s.start) + pd.Timedelta(days=first)
+            rows.append({"commodity": c, "first_short_day": first, "first_short_date": date,
+                         "shortage_days": summary[f"shortage_days:{c}"],
+                         "share_met": summary[f"share_met:{c}"],
+                         "min_share_met": summary[f"min_share_met:{c}"]})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def plot(self, kind: str = "depletion"):
+        """The depletion plot (``kind="depletion"``) or the shortage timeline ("timeline"),
+        as a matplotlib Figure."""
+        from lachin_sim.outputs import plots
+
+        figures = {"depletion": plots.depletion, "timeline": plots.shortage_timeline}
+        if kind not in figures:
+            raise ValueError(f"kind must be one of {', '.join(figures)}, not {kind!r}")
+        return figures[kind](self)
+
+    def __repr__(self) -> str:
+        s = self.scenario
+        last = s.end - dt.timedelta(days=1)
+        head = self.headline()
+        short = head[head["shortage_days"] > 0]
+        said = ", ".join(f"{r.commodity} from day {r.first_short_day:.0f}"
+                         for r in short.itertuples()) or "none"  # fmt: skip
+        overrides = self.scenario.provenance.get("overrides") or []
+        with_set = (
+            f", {len(overrides)} override{'s' if len(overrides) != 1 else ''}" if overrides else ""
+        )
+        return (f"<Result {s.name!r} seed {self.seed}{with_set}: {s.start} to {last}, "
+                f"{len(self.convoys)} trucks; short: {said}>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        head = self.headline()
+        shown = pd.DataFrame({
+            "commodity": head["commodity"],
+            "first short": [("never" if pd.isna(d) else f"day {d:.0f} ({t.date()})")
+                            for d, t in zip(head["first_short_day"], head["first_short_date"],
+                                            strict=True)],
+            "days short": head["shortage_days"].map("{:.0f}".format),
+            "need met": head["share_met"].map("{:.1%}".format),
+            "worst day": head["min_share_met"].map("{:.1%}".format),
+        })  # fmt: skip
+        return f"<p>{html.escape(repr(self))}</p>{html_table(shown)}"
 
     def save(self, directory: str | os.PathLike, plots: bool = False) -> Path:
         """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs."""
@@ -94,11 +150,24 @@ class Result:
                 table.to_parquet(folder / f"{name}.parquet", index=False)
         self.summary.rename_axis("metric").to_csv(folder / "summary.csv")
         (folder / "config.json").write_text(json.dumps(self.scenario.to_dict(), indent=2) + "\n")
+        (folder / "config.toml").write_text(self.config_toml(), encoding="utf-8")
         (folder / "metadata.json").write_text(json.dumps(self.metadata, indent=2) + "\n")
         if plots:
-            from lachin_sim.outputs.plotting import save_standard_plots
+            from lachin_sim.outputs.plots import save_standard_plots
 
             save_standard_plots(self, folder)
+
+    def config_toml(self) -> str:
+        """The resolved scenario as TOML with this run's seed: ``lachin-sim run config.toml``
+        reproduces this run's tables."""
+        from lachin_sim.config.files import scenario_toml
+
+        prov = self.scenario.provenance
+        overrides = ", ".join(prov.get("overrides") or []) or "none"
+        header = (f"The resolved scenario of a lachin-sim run (every field, defaults included).\n"
+                  f"Run it again as is: lachin-sim run config.toml  (seed {self.seed}, the run's seed)\n"
+                  f"Read from: {prov.get('source') or 'Python'}; overrides: {overrides}")  # fmt: skip
+        return scenario_toml(self.scenario, seed=self.seed, header=header)
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> Result:
@@ -110,8 +179,23 @@ class Result:
         summary = pd.read_csv(folder / "summary.csv", index_col="metric")["value"].astype(float)
         scenario = Scenario.model_validate(json.loads((folder / "config.json").read_text()))
         metadata = json.loads((folder / "metadata.json").read_text())
+        scenario.with_provenance(metadata.get("source"), metadata.get("overrides") or [])
         return cls(scenario=scenario, seed=int(metadata["seed"]), summary=summary,
                    metadata=metadata, **tables)  # fmt: skip
+
+
+def html_table(table: pd.DataFrame) -> str:
+    """A plain HTML table (escaped text, no styles or external resources) for notebooks."""
+
+    def cell(v: object) -> str:
+        if isinstance(v, float):
+            v = "" if pd.isna(v) else f"{v:.3g}"
+        return html.escape(str(v))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+                   for row in table.itertuples(index=False))  # fmt: skip
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def replace_dir(new: Path, target: Path) -> None:

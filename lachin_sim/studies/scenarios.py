@@ -25,6 +25,8 @@ A scenarios file::
 
 from __future__ import annotations
 
+import html
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lachin_sim.config.files import read_config, read_toml
 from lachin_sim.errors import ConfigError, Problem
+from lachin_sim.outputs.censoring import censored_stats, is_time_to_event, quantiles
 from lachin_sim.studies.designs import Design, design_problems
 from lachin_sim.studies.sweep import SweepResult, run_sweep
 
@@ -71,7 +74,32 @@ def load_scenario_set(path: str | os.PathLike) -> tuple[ScenarioSet, Path]:
     return config, path.parent / config.base
 
 
-@dataclass
+def _scenario_set(scenarios: str | os.PathLike | dict) -> tuple[ScenarioSet, dict, str]:
+    """(the validated set, the base scenario's raw dict, a source label) of a scenarios file or
+    of a dict of the same structure (``base``: a path or a Scenario)."""
+    from lachin_sim.config.schema import Scenario
+
+    if not isinstance(scenarios, dict):
+        config, base_path = load_scenario_set(scenarios)
+        return config, read_config(base_path), f"{scenarios} -> {base_path}"
+    spec = dict(scenarios)
+    base = spec.get("base")
+    if isinstance(base, Scenario):
+        raw, label = base.to_dict(), f"<scenario {base.name}>"
+    elif isinstance(base, (str, os.PathLike)):
+        raw, label = read_config(base), str(base)
+    else:
+        raise ConfigError("<scenarios dict>", [Problem("base", base,
+                          "must be a scenario file path or a Scenario")])  # fmt: skip
+    spec["base"] = label
+    try:
+        config = ScenarioSet.model_validate(spec)
+    except ValidationError as exc:
+        raise ConfigError("<scenarios dict>", design_problems(exc)) from None
+    return config, raw, f"<scenarios dict> -> {label}"
+
+
+@dataclass(repr=False)
 class Comparison:
     """``runs``: one row per (scenario, replication) with every summary metric; ``bands``:
     quantiles over replications of the daily series, per scenario; ``table``: the comparison
@@ -79,7 +107,7 @@ class Comparison:
 
     def plot(self, series: str = "days_of_supply"):
         """Overlay of each scenario's median and 5-95 % band, one panel per commodity."""
-        from lachin_sim.outputs.plotting import scenario_overlay
+        from lachin_sim.outputs.plots import scenario_overlay
 
         return scenario_overlay(self, series)
 
@@ -99,13 +127,56 @@ class Comparison:
     def table(self) -> pd.DataFrame:
         return comparison_table(self.runs, self.sweep.spec["commodities"])
 
+    def __repr__(self) -> str:
+        reps = self.sweep.spec.get("replications", "?")
+        return (f"<Comparison of {len(self.names)} scenarios x {reps} replications (same seeds): "
+                f"{', '.join(self.names)}>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        from lachin_sim.outputs.results import html_table
+
+        rows = []
+        for (scenario, commodity), g in self.table.groupby(["scenario", "commodity"], sort=False):
+            by = g.set_index("metric")
+            runs = self.runs[(self.runs["scenario"] == scenario) & (self.runs["status"] == "ok")]
+            stats = censored_stats(runs[f"days_to_first_shortage:{commodity}"],
+                                   self.sweep.horizon_days)  # fmt: skip
+            rows.append({"scenario": scenario, "commodity": commodity,
+                         "first short, day (median [5 %, 95 %])": stats.interval(),
+                         "runs short": f"{stats.reached}/{stats.runs}",
+                         "share met (median)": f"{by.loc['share_met', 'median']:.1%}"})  # fmt: skip
+        return f"<p>{html.escape(repr(self))}</p>{html_table(pd.DataFrame(rows))}"
+
     def save(self, directory: str | os.PathLike) -> Path:
+        """Write comparison.csv, scenario_runs.csv, scenario_bands.csv and comparison.json (the
+        names, descriptions and sweep spec): :func:`load_comparison` reads the folder back."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         self.runs.to_csv(folder / "scenario_runs.csv", index=False)
         self.bands.to_csv(folder / "scenario_bands.csv", index=False)
         self.table.to_csv(folder / "comparison.csv", index=False)
+        about = {"names": self.names, "descriptions": self.descriptions, "spec": self.sweep.spec}
+        (folder / "comparison.json").write_text(json.dumps(about, indent=1, default=str) + "\n")
         return folder
+
+
+def load_comparison(directory: str | os.PathLike) -> Comparison:
+    """Read a folder written by :meth:`Comparison.save` (or by ``lachin-sim compare``)."""
+    folder = Path(directory)
+    runs = pd.read_csv(folder / "scenario_runs.csv", dtype={"error": "str", "status": "str"})
+    runs["error"] = runs["error"].fillna("")
+    bands = pd.read_csv(folder / "scenario_bands.csv", parse_dates=["date"])
+    if (folder / "comparison.json").exists():
+        about = json.loads((folder / "comparison.json").read_text())
+    else:  # written before comparison.json existed: names from the runs, spec from runs/
+        order = runs.drop_duplicates("point_id").sort_values("point_id")
+        spec = json.loads((folder / "runs" / "sweep.json").read_text())
+        about = {"names": order["scenario"].tolist(), "descriptions": {}, "spec": spec}
+    names = about["names"]
+    sweep = SweepResult(runs=runs.drop(columns="scenario"), bands=bands.drop(columns="scenario"),
+                        design=pd.DataFrame({"point_id": range(len(names))}), spec=about["spec"],
+                        directory=folder)  # fmt: skip
+    return Comparison(sweep=sweep, names=names, descriptions=about.get("descriptions", {}))
 
 
 def _named(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -117,7 +188,8 @@ def _named(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 def comparison_table(runs: pd.DataFrame, commodities: list[str]) -> pd.DataFrame:
     """Per scenario, commodity and metric: median, 5 % and 95 % over replications, and the
     share of replications in which the commodity was never short. A commodity never short in
-    a replication counts as short after the end of the period (days_to_first_shortage = inf)."""
+    a replication counts as short after the end of the period (days_to_first_shortage = inf;
+    the rule of :mod:`lachin_sim.outputs.censoring`)."""
     rows = []
     ok = runs[runs["status"] == "ok"]
     for scenario, group in ok.groupby("scenario", sort=False):
@@ -127,10 +199,10 @@ def comparison_table(runs: pd.DataFrame, commodities: list[str]) -> pd.DataFrame
                 if column not in group:
                     continue
                 values = group[column].to_numpy(dtype=float)
-                if metric == "days_to_first_shortage":
-                    values = np.where(np.isnan(values), np.inf, values)
-                # order statistics (no interpolation), so "never short" (inf) stays inf
-                q05, median, q95 = np.quantile(values, [0.05, 0.5, 0.95], method="inverted_cdf")
+                if is_time_to_event(metric):  # never short = inf; order statistics keep it inf
+                    q05, median, q95 = quantiles(values, [0.05, 0.5, 0.95])
+                else:
+                    q05, median, q95 = np.quantile(values, [0.05, 0.5, 0.95], method="inverted_cdf")
                 rows.append({"scenario": scenario, "commodity": c, "metric": metric,
                              "median": median, "q05": q05, "q95": q95,
                              "replications": len(values)})  # fmt: skip
@@ -141,7 +213,7 @@ def comparison_table(runs: pd.DataFrame, commodities: list[str]) -> pd.DataFrame
 
 
 def compare(
-    scenarios: str | os.PathLike,
+    scenarios: str | os.PathLike | dict,
     replications: int | None = None,
     executor: str = "processes",
     workers: int | None = None,
@@ -151,16 +223,22 @@ def compare(
     only: list[str] | None = None,
     progress: bool | None = None,
 ) -> Comparison:
-    """Run every named scenario of a scenarios file with the same replication seeds."""
-    config, base_path = load_scenario_set(scenarios)
+    """Run every named scenario of a scenarios file with the same replication seeds.
+
+    ``scenarios`` is a scenarios file, or a dict of the same structure whose ``base`` is a
+    scenario file path (relative to the working folder) or a :class:`Scenario`::
+
+        ls.compare({"base": scenario, "replications": 5,
+                    "scenarios": {"as_is": {}, "more_icrc": {"overrides": {"convoys.icrc.trucks_per_day": 2}}}})
+    """
+    config, raw, source = _scenario_set(scenarios)
     names = [n for n in config.scenarios if only is None or n in only]
     unknown = sorted(set(only or []) - set(config.scenarios))
     if unknown:
-        raise ConfigError(str(scenarios), [Problem("--only", unknown,
+        raise ConfigError(source.split(" -> ")[0], [Problem("--only", unknown,
                           f"unknown scenario; defined: {', '.join(config.scenarios)}")])  # fmt: skip
-    raw = read_config(base_path)
     design = Design(kind="points", explicit=[config.scenarios[n].overrides for n in names])
-    result = run_sweep(raw, f"{scenarios} -> {base_path}", design,
+    result = run_sweep(raw, source, design,
                        replications or config.replications, config.seed, executor=executor,
                        workers=workers, scheduler=scheduler, out=out, resume=resume,
                        progress=progress)  # fmt: skip

@@ -23,6 +23,7 @@ replications are in.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import tempfile
@@ -41,6 +42,7 @@ from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError, Problem, SweepInterrupted
 from lachin_sim.model.population import tick_starts
 from lachin_sim.model.streams import spawn_seeds
+from lachin_sim.outputs.censoring import censored_stats, is_time_to_event, quantiles
 from lachin_sim.outputs.metrics import by_commodity
 from lachin_sim.studies.designs import Design, check_parameters, design_problems
 from lachin_sim.studies.executors import EXECUTORS, run_batches
@@ -50,6 +52,7 @@ QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 SERIES = ("days_of_supply", "share_met")
 
 
+NOT_IDENTITY = ("source", "heatmap_metrics")  # spec keys that change no run (not in the digest)
 BAND_REPLICATIONS = 1000  # fan-chart bands use at most this many replications of each point
 
 
@@ -141,7 +144,7 @@ def _series(stocks: pd.DataFrame, commodities: list[str]) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # The result of a sweep.
 # --------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(repr=False)
 class SweepResult:
     """``runs``: one row per run (ids, every swept parameter, seed, status, every summary metric).
     ``bands``: quantiles over replications of each point's daily series (tidy: point_id,
@@ -161,11 +164,111 @@ class SweepResult:
     def failures(self) -> pd.DataFrame:
         return self.runs[self.runs["status"] != "ok"]
 
-    def by_point(self, metric: str, stat: str = "median") -> pd.DataFrame:
-        """One row per point: its parameters and ``stat`` of ``metric`` over replications."""
+    @property
+    def horizon_days(self) -> float:
+        """Length of the simulated period in days: a run never short was short, if ever, after it."""
+        return float(self.spec.get("n_dates", 0)) * float(self.spec.get("tick_days", 1.0))
+
+    def by_point(self, metric: str, stat: str | float = "median") -> pd.DataFrame:
+        """One row per point: its parameters and ``stat`` of ``metric`` over replications.
+
+        A time-to-event metric (``days_to_first_shortage:*``, ``days_to_share_below_*``) follows
+        :mod:`lachin_sim.outputs.censoring`: runs that never reached the event count as ``inf``
+        (after :attr:`horizon_days`), ``stat`` is an order statistic ("median", "min", "max" or
+        a quantile in [0, 1]), and two more columns give the number of ``runs`` and of
+        ``runs_reached`` (runs in which the event happened)."""
         ok = self.runs[self.runs["status"] == "ok"]
-        values = ok.groupby("point_id")[metric].agg(stat).rename(metric)
-        return self.design.join(values, on="point_id")
+        grouped = ok.groupby("point_id")[metric]
+        if not is_time_to_event(metric):
+            return self.design.join(grouped.agg(stat).rename(metric), on="point_id")
+        q = {"median": 0.5, "min": 0.0, "max": 1.0}.get(stat, stat)  # type: ignore[call-overload]
+        if isinstance(q, str) or not 0 <= float(q) <= 1:
+            raise ValueError(
+                f"{metric} is a time to an event: runs that never reached it count as inf (after "
+                f"the {self.horizon_days:g}-day horizon), so its {stat!r} is undefined; use "
+                "'median', 'min', 'max' or a quantile in [0, 1]"
+            )
+        table = pd.DataFrame({
+            metric: grouped.agg(lambda v: float(quantiles(v, [float(q)])[0])),
+            "runs": grouped.size(),
+            "runs_reached": grouped.count(),  # non-NaN: the runs in which the event happened
+        })  # fmt: skip
+        out = self.design.join(table, on="point_id")
+        for name in ("runs", "runs_reached"):
+            out[name] = out[name].fillna(0).astype(int)  # a point whose runs all failed: 0
+        return out
+
+    def summary_table(self, commodity: str | None = None, by: str | None = None,
+                      bins: int = 5) -> pd.DataFrame:  # fmt: skip
+        """The headline of ``commodity`` (default: the first with a need) per design point, or
+        per value of the swept parameter ``by`` (over all runs with that value; a parameter with
+        more than ``bins`` values, as in a Latin hypercube, is cut into ``bins`` ranges of equal
+        counts): runs, median share of need met, and days to first shortage as median [5 %,
+        95 %] with the count of runs short, never-short runs counted as after the horizon
+        (:mod:`lachin_sim.outputs.censoring`)."""
+        commodities = self.spec.get("commodities", [])
+        commodity = commodity or (commodities[0] if commodities else None)
+        if commodity is None:
+            return pd.DataFrame()
+        ok = self.runs[self.runs["status"] == "ok"]
+        first, share = f"days_to_first_shortage:{commodity}", f"share_met:{commodity}"
+        if by is None:
+            keys = self.design.set_index("point_id")
+            groups = ok.groupby("point_id")
+        else:
+            values = ok[by]
+            if values.nunique() > bins:
+                values = pd.qcut(values, bins, duplicates="drop").astype(str)
+            groups = ok.groupby(values.rename(by), sort=True)
+        rows = []
+        for key, group in groups:
+            stats = censored_stats(group[first], self.horizon_days)
+            row = dict(keys.loc[key]) if by is None else {by: key}
+            row.update({
+                "runs": len(group),
+                f"{commodity}: share met (median)": float(group[share].median()),
+                f"{commodity}: first short, day (median [5 %, 95 %])": stats.interval(),
+                f"{commodity}: runs short": f"{stats.reached}/{stats.runs}",
+            })  # fmt: skip
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def plot(self, metric: str | None = None, kind: str | None = None):
+        """The figure a user most likely wants (a matplotlib Figure): a heatmap of ``metric``
+        over a two-parameter grid, its response to the parameter of a one-parameter sweep, or the
+        fan chart of share of need met for replications only. ``kind`` forces one of
+        "heatmap", "response", "fan" or "probability" (shortage probability by date)."""
+        from lachin_sim.outputs import plots
+
+        commodities = self.spec.get("commodities", [])
+        if kind is None:
+            return plots.default_figure(self, metric)
+        if kind == "heatmap":
+            return plots.heatmap(self, metric or f"share_met:{commodities[0]}")
+        if kind == "response":
+            return plots.response(self, metric or f"share_met:{commodities[0]}")
+        if kind == "fan":
+            return plots.fan_chart(self, series="share_met")
+        if kind == "probability":
+            return plots.shortage_probability(self, commodities[0])
+        raise ValueError(f"kind must be heatmap, response, fan or probability, not {kind!r}")
+
+    def __repr__(self) -> str:
+        n_points, reps = len(self.design), self.spec.get("replications", "?")
+        ok = int((self.runs["status"] == "ok").sum()) if len(self.runs) else 0
+        params = ", ".join(self.parameters) or "none (replications only)"
+        where = f"; folder {self.directory}" if self.directory else ""
+        return (f"<SweepResult: {n_points} points x {reps} replications = {len(self.runs)} runs "
+                f"({ok} ok, {len(self.runs) - ok} failed); parameters: {params}{where}>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        from lachin_sim.outputs.results import html_table
+
+        table = self.summary_table()
+        more = ""
+        if len(table) > 20:
+            more, table = f"<p>first 20 of {len(table)} points</p>", table.head(20)
+        return f"<p>{html.escape(repr(self))}</p>{html_table(table)}{more}"
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write runs.csv, bands.csv, design.csv and sweep.json (the consolidated sweep)."""
@@ -262,10 +365,10 @@ def run_sweep(
     batch_size: int | None = None,
     progress: bool | None = None,
     band_replications: int = BAND_REPLICATIONS,
+    heatmap_metrics: list[str] = (),
 ) -> SweepResult:
-    """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command."""
-    from lachin_sim.config.validation import validate_scenario
-
+    """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command. ``heatmap_metrics``
+    are recorded in the spec for redrawing the figures (they change no run)."""
     if executor not in EXECUTORS:
         raise ConfigError(
             "sweep", [Problem("executor", executor, f"choose one of {', '.join(EXECUTORS)}")]
@@ -279,15 +382,7 @@ def run_sweep(
         why = (f"run ids must be in 0..{n_runs - 1}" if bad_keep
                else "full runs are saved inside the sweep folder: give out (--out)")  # fmt: skip
         raise ConfigError(source, [Problem("keep_full_runs", list(keep_full_runs), why)])
-    problems: list[Problem] = []
-    for point in points:  # every point is checked before any run starts
-        try:
-            validate_scenario(raw, source, overrides=point)
-        except ConfigError as exc:
-            problems.extend(p for p in exc.problems if p not in problems)
-    if problems:
-        raise ConfigError(f"{source} (sweep parameters)", problems)
-    base = validate_scenario(raw, source, overrides=points[0])  # calendar and commodities
+    base = validate_points(raw, source, points)  # calendar and commodities
     commodities = [n for n, c in base.commodities.items() if c.has_need]
     dates = pd.Timestamp(base.start) + pd.to_timedelta(tick_starts(base), unit="D")
     run_seeds = spawn_seeds(seed, replications)
@@ -310,7 +405,8 @@ def run_sweep(
     }
     # The sweep's identity: what is run (content, not how the path was typed) and with which
     # package version, so a resumed sweep never mixes results of two versions.
-    spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k != "source"})
+    spec["heatmap_metrics"] = list(heatmap_metrics)
+    spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k not in NOT_IDENTITY})
     tasks = [
         RunTask(p * replications + r, p, r, run_seeds[r], r < band_reps)
         for p in range(len(points))
@@ -336,6 +432,22 @@ def run_sweep(
     finally:
         if store is not None:
             store.close()
+
+
+def validate_points(raw: dict, source: str, points: list[dict]) -> Scenario:
+    """Check the scenario of every design point before any run starts; raise one ConfigError
+    listing every problem found, or return the first point's scenario."""
+    from lachin_sim.config.validation import validate_scenario
+
+    problems: list[Problem] = []
+    for point in points:
+        try:
+            validate_scenario(raw, source, overrides=point)
+        except ConfigError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise ConfigError(f"{source} (sweep parameters)", problems)
+    return validate_scenario(raw, source, overrides=points[0])
 
 
 def _run(state: _State, store: _Store | None, batches: list, setup_args: tuple, executor: str,

@@ -1,0 +1,44 @@
+"""Plots a reader understands without the code, one module per figure family. Each function
+returns a matplotlib Figure.
+
+- :mod:`.run`: one run: :func:`depletion`, :func:`shortage_timeline`;
+- :mod:`.sweep`: many runs: :func:`heatmap`, :func:`response`, :func:`fan_chart`,
+  :func:`shortage_probability`;
+- :mod:`.compare`: named scenarios: :func:`scenario_overlay`;
+- :mod:`.common`: colours (colour-blind safe), date axes, regime shading, dated marks.
+
+No pyplot global state: figures are built with ``matplotlib.figure.Figure`` and saved with
+``fig.savefig``. This package is imported only when plotting is asked for (``ls.plot``), so the
+CLI and the simulator start without matplotlib.
+"""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from lachin_sim.outputs.plots.compare import scenario_overlay
+from lachin_sim.outputs.plots.run import depletion, save_standard_plots, shortage_timeline
+from lachin_sim.outputs.plots.sweep import (
+    default_figure,
+    fan_chart,
+    heatmap,
+    response,
+    save_sweep_plots,
+    scenario_marks,
+    shortage_probability,
+)  # fmt: skip
+
+__all__ = [
+    "Figure",
+    "default_figure",
+    "depletion",
+    "fan_chart",
+    "heatmap",
+    "response",
+    "save_standard_plots",
+    "save_sweep_plots",
+    "scenario_marks",
+    "scenario_overlay",
+    "shortage_probability",
+    "shortage_timeline",
+]
