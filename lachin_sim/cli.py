@@ -4,8 +4,9 @@
     lachin-sim validate CONFIG [--set path=value ...]
     lachin-sim plot RESULT_DIR
 
-Exit codes: 0 success; 2 a config, override or path the user can fix (one clear message, no
-traceback, nothing written); 1 a run that failed for another reason.
+Exit codes: 0 success; 2 a config, override, option or path the user can fix (one clear
+message, no traceback, nothing written); 1 a run that failed for another reason (e.g. a full
+disk while writing: one line, and nothing half-written is left).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import math
 import sys
 from pathlib import Path
 
-from lachin_sim.errors import ConfigError, Problem, SweepInterrupted
+from lachin_sim.errors import ConfigError, Problem, SweepInterrupted, WriteFailed
 from lachin_sim.studies.executors import EXECUTORS
 
 EXIT_USAGE = 2
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except WriteFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED_RUNS
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -48,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(f"interrupted: {exc}" if str(exc) else "interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # any other fault of the file system: one line, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED_RUNS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run a parameter sweep with replications")
     sweep.add_argument("config", help="sweep config TOML (names a base scenario and a design)")
     sweep.add_argument("--out", help="sweep folder (default: results/<sweep config name>)")
-    sweep.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    sweep.add_argument("--workers", type=_positive_int, help="parallel workers (default: all cores)")
     sweep.add_argument("--executor", choices=EXECUTORS, default="processes",
                        help="where runs execute (default: processes)")  # fmt: skip
     sweep.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
@@ -91,9 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="run named scenarios with common random numbers")
     compare.add_argument("config", help="scenarios TOML (a base scenario and named overrides)")
     compare.add_argument("--out", help="output folder (default: results/<scenarios file name>)")
-    compare.add_argument("--replications", type=int, help="override the file's replications")
+    compare.add_argument("--replications", type=_positive_int, help="override the file's replications")
     compare.add_argument("--only", nargs="+", metavar="NAME", help="run only these scenarios")
-    compare.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    compare.add_argument("--workers", type=_positive_int, help="parallel workers (default: all cores)")
     compare.add_argument("--executor", choices=EXECUTORS, default="processes")
     compare.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
     compare.add_argument("--resume", action="store_true", help="continue an interrupted comparison")
@@ -113,6 +120,17 @@ def _seed(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    """A count given on the command line (workers, replications): a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; give a whole number >= 1")
+    return value
+
+
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
@@ -127,8 +145,11 @@ def _run(args: argparse.Namespace) -> int:
     from lachin_sim.config import load_scenario
     from lachin_sim.model.simulation import simulate
 
+    from lachin_sim.outputs.folders import check_output_dir
+
     scenario = load_scenario(args.config, overrides=args.set)
     out = Path(args.out) if args.out else Path("results") / scenario.name
+    check_output_dir(out, "run")  # before simulating: refuse a folder that is not ours
     result = simulate(scenario, seed=args.seed)
     result.save(out, plots=not args.no_plots)
     print(format_summary(result))
@@ -167,7 +188,7 @@ def _sweep(args: argparse.Namespace) -> int:
     config, scenario_path = load_sweep_config(args.config)
     raw = read_config(scenario_path)
     for path, value in config.overrides.items():
-        set_dotted(raw, path, value)
+        set_dotted(raw, path, value, source=f"{args.config} [overrides]")
     source = f"{args.config} (base scenario {scenario_path})"
     _check_heatmap_metrics(
         raw, source, config.heatmap_metrics, config.design.points(config.seed)[0]
@@ -196,9 +217,11 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from lachin_sim.outputs.folders import check_output_dir
     from lachin_sim.studies.scenarios import compare
 
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
+    check_output_dir(out, "comparison")
     comparison = compare(args.config, replications=args.replications, executor=args.executor,
                          workers=args.workers, scheduler=args.scheduler, out=out / "runs",
                          resume=args.resume, only=args.only)  # fmt: skip

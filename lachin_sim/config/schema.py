@@ -16,23 +16,12 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .distributions import Distribution, Fixed
-
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
-PositiveInt = Annotated[int, Field(gt=0)]
+from .types import Fraction, Model, NonNegative, NonNegativeInt, Positive, PositiveInt, Probability
 
 DEFAULT_OPERATORS = ["commercial", "humanitarian", "peacekeeper"]
-
-
-class Model(BaseModel):
-    """Base for all config tables: unknown fields are errors, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
 
 class Outflow(Model):
@@ -57,7 +46,7 @@ class Commodity(Model):
     need_per_person_day: NonNegative  # unit / person / day, full standard (not the ration)
     monthly_need_factors: list[NonNegative] | None = None  # 12 multipliers, Jan..Dec
     production_per_day: NonNegative = 0.0  # local production, unit / day
-    spoilage_per_day: Annotated[float, Field(ge=0, lt=1)] = 0.0  # fraction of stock lost / day
+    spoilage_per_day: Fraction = 0.0  # fraction of stock lost / day
     shelf_life_days: Positive | None = None  # batches expire this long after arrival
     storage_capacity: NonNegative | None = None  # unit; None = unlimited, 0 = not storable
     kcal_per_unit: Positive | None = None  # energy density, kcal / unit (food reporting)
@@ -210,7 +199,7 @@ class Scenario(Model):
     start: dt.date
     end: dt.date  # exclusive: the last simulated day is end - 1
     seed: NonNegativeInt = 0
-    tick_days: Annotated[float, Field(gt=0, le=7)] = 1.0  # consumption tick, days
+    tick_days: Annotated[Positive, Field(le=7)] = 1.0  # consumption tick, days
     operators: list[str] = DEFAULT_OPERATORS
     population: Population
     commodities: dict[str, Commodity] = Field(min_length=1)

@@ -25,36 +25,34 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from lachin_sim.config.files import read_config, read_toml
+from lachin_sim.config.files import read_config, read_toml, referenced_file
+from lachin_sim.config.types import Model, NonNegativeInt, PositiveInt
+from lachin_sim.config.validation import validate_scenario
 from lachin_sim.errors import ConfigError, Problem
-from lachin_sim.studies.designs import Design, design_problems
+from lachin_sim.outputs.folders import atomic_write_text, prepare_output_dir
+from lachin_sim.studies.designs import Design, check_run_count, design_problems
 from lachin_sim.studies.sweep import SweepResult, run_sweep
 
 COMPARED = ("days_to_first_shortage", "shortage_days", "share_met", "kcal_per_person_day")
 
 
-class NamedScenario(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NamedScenario(Model):
     description: str = ""
     overrides: dict[str, object] = {}  # dotted path -> value, laid over the base
 
 
-class ScenarioSet(BaseModel):
+class ScenarioSet(Model):
     """A scenarios file: the base scenario, the named variants, how many replications."""
-
-    model_config = ConfigDict(extra="forbid")
 
     base: str  # path of the base scenario TOML, relative to this file
     description: str = ""
-    replications: Annotated[int, Field(gt=0)] = 20
-    seed: Annotated[int, Field(ge=0)] = 0
+    replications: PositiveInt = 20
+    seed: NonNegativeInt = 0
     scenarios: dict[str, NamedScenario] = Field(min_length=1)
 
 
@@ -65,7 +63,7 @@ def load_scenario_set(path: str | os.PathLike) -> tuple[ScenarioSet, Path]:
         config = ScenarioSet.model_validate(read_toml(path))
     except ValidationError as exc:
         raise ConfigError(str(path), design_problems(exc)) from None
-    return config, path.parent / config.base
+    return config, referenced_file(path, "base", config.base, "base scenario")
 
 
 @dataclass
@@ -97,11 +95,12 @@ class Comparison:
         return comparison_table(self.runs, self.sweep.spec["commodities"])
 
     def save(self, directory: str | os.PathLike) -> Path:
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.runs.to_csv(folder / "scenario_runs.csv", index=False)
-        self.bands.to_csv(folder / "scenario_bands.csv", index=False)
-        self.table.to_csv(folder / "comparison.csv", index=False)
+        """Write comparison.csv, scenario_runs.csv and scenario_bands.csv into a new, empty or
+        comparison folder (any other folder is refused: see ``outputs.folders``)."""
+        folder = prepare_output_dir(directory, "comparison")
+        for name, table in (("scenario_runs", self.runs), ("scenario_bands", self.bands),
+                            ("comparison", self.table)):  # fmt: skip
+            atomic_write_text(folder / f"{name}.csv", table.to_csv(index=False))
         return folder
 
 
@@ -156,9 +155,14 @@ def compare(
         raise ConfigError(str(scenarios), [Problem("--only", unknown,
                           f"unknown scenario; defined: {', '.join(config.scenarios)}")])  # fmt: skip
     raw = read_config(base_path)
+    for n in names:  # name the scenario whose overrides are wrong
+        validate_scenario(raw, f"{scenarios} [scenarios.{n}.overrides] -> {base_path}",
+                          overrides=config.scenarios[n].overrides)  # fmt: skip
     design = Design(kind="points", explicit=[config.scenarios[n].overrides for n in names])
+    replications = config.replications if replications is None else replications
+    check_run_count(design, replications, str(scenarios))
     result = run_sweep(raw, f"{scenarios} -> {base_path}", design,
-                       replications or config.replications, config.seed, executor=executor,
+                       replications, config.seed, executor=executor,
                        workers=workers, scheduler=scheduler, out=out, resume=resume,
                        progress=progress)  # fmt: skip
     return Comparison(sweep=result, names=names,
