@@ -8,8 +8,12 @@ runs a sweep has.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
@@ -105,13 +109,15 @@ def _dask(
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # any free port: never clashes with another cluster
-            host="127.0.0.1",
-        )
+        with _ctrl_c_ignored_by_children():  # Ctrl-C stops the parent, which closes the rest
+            cluster = LocalCluster(
+                n_workers=workers or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # any free port: never clashes with another cluster
+                host="127.0.0.1",
+                silence_logs=logging.ERROR,  # workers' warnings (cancelled tasks) stay quiet
+            )
         client = Client(cluster)
     try:
         n_workers = max(len(client.scheduler_info()["workers"]), 1)
@@ -128,10 +134,32 @@ def _dask(
                 yield fut.result()
         for fut in pending:
             yield fut.result()
+    except KeyboardInterrupt:
+        _quiet_dask_logs()  # shutting down mid-task makes Dask and tornado log tracebacks
+        raise
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored_by_children() -> Iterator[None]:
+    """Start child processes with SIGINT ignored (they inherit it): on Ctrl-C only this process
+    is interrupted, and it shuts the cluster down in order instead of every worker dying noisily."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_dask_logs() -> None:
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _dask_task(setup, setup_args, run_batch, batch):

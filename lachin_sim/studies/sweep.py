@@ -372,7 +372,8 @@ def _run(state: _State, store: _Store | None, batches: list, setup_args: tuple, 
                 bar.update(len(results))
     except (KeyboardInterrupt, Exception) as exc:  # what finished is on disk; say how to go on
         where = f" in {out}; rerun with resume (--resume) to finish" if out is not None else ""
-        message = f"sweep stopped after {len(state.done)} of {total} runs ({type(exc).__name__}: {exc}){where}"
+        why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        message = f"sweep stopped after {len(state.done)} of {total} runs ({why}){where}"
         if isinstance(exc, KeyboardInterrupt):
             raise KeyboardInterrupt(message) from exc
         raise SweepInterrupted(message) from exc
