@@ -294,13 +294,17 @@ def remove_ours(folder: str | os.PathLike, kind: str) -> None:
 def _make_dirs(folder: Path) -> list[Path]:
     """Create ``folder`` and missing parents with the user's umask; returns those created."""
     missing = [p for p in (folder, *folder.parents) if not p.exists()]
-    created = []
-    for p in reversed(missing):
-        try:
-            os.mkdir(p)  # mode 0o777 less the umask, as `mkdir` in a shell
-        except FileExistsError:
-            continue
-        created.append(p)
+    created: list[Path] = []
+    try:
+        for p in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(p)  # mode 0o777 less the umask, as `mkdir` in a shell
+                created.append(p)
+    except BaseException:
+        for p in reversed(created):
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
     return created
 
 
