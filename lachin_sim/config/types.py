@@ -22,6 +22,7 @@ a boolean is not a number; give a number
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -45,6 +46,12 @@ Integer = Annotated[int, BeforeValidator(_not_a_boolean)]
 """A whole number (a float with no fractional part is accepted; a boolean is refused)."""
 NonNegativeInt = Annotated[Integer, Field(ge=0)]
 PositiveInt = Annotated[Integer, Field(gt=0)]
+
+
+def is_finite_number(value: object) -> bool:
+    """A real number (not a boolean) that is neither inf nor nan: for arguments checked in
+    code rather than by a schema (calibration bounds, search ranges)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class Model(BaseModel):
