@@ -52,14 +52,15 @@ def get_dotted(raw: dict, path: str) -> object:
 
 def _index(node: list, part: str, path: str, depth: int, source: str) -> int:
     prefix = ".".join(path.split(".")[:depth]) or "(root)"
+    entries = f"{len(node)} {'entry' if len(node) == 1 else 'entries'}"
     try:
         index = int(part)
         node[index]
     except ValueError:
-        why = f"{part!r} is not a list index: {prefix} is a list of {len(node)} entries"
+        why = f"{part!r} is not a list index: {prefix} is a list of {entries}"
         raise ConfigError(source, [Problem(path, None, why)]) from None
     except IndexError:
-        why = f"list index {part} out of range: {prefix} has {len(node)} entries (0..{len(node) - 1})"
+        why = f"list index {part} out of range: {prefix} has {entries} (0..{len(node) - 1})"
         raise ConfigError(source, [Problem(path, None, why)]) from None
     return index
 

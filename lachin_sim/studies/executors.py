@@ -119,6 +119,7 @@ def _dask(
                 silence_logs=logging.ERROR,  # workers' warnings (cancelled tasks) stay quiet
             )
         client = Client(cluster)
+    finished = False
     try:
         n_workers = max(len(client.scheduler_info()["workers"]), 1)
         window = n_workers * IN_FLIGHT_PER_WORKER
@@ -134,10 +135,10 @@ def _dask(
                 yield fut.result()
         for fut in pending:
             yield fut.result()
-    except KeyboardInterrupt:
-        _quiet_dask_logs()  # shutting down mid-task makes Dask and tornado log tracebacks
-        raise
+        finished = True
     finally:
+        if not finished:  # Ctrl-C, an error, or the caller stopped: tasks are cut short, and
+            _quiet_dask_logs()  # Dask and tornado would log a traceback for each of them
         client.close()
         if cluster is not None:
             cluster.close()
@@ -158,8 +159,14 @@ def _ctrl_c_ignored_by_children() -> Iterator[None]:
 
 
 def _quiet_dask_logs() -> None:
-    for name in ("distributed", "tornado", "asyncio"):
+    """Silence this process's Dask, tornado and asyncio loggers (each one: Dask's logging
+    config gives some of them their own level, which a parent's level would not override)."""
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in _NOISY]
+    for name in (*_NOISY, *names):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+_NOISY = ("distributed", "tornado", "asyncio")
 
 
 def _dask_task(setup, setup_args, run_batch, batch):
