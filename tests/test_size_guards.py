@@ -58,7 +58,7 @@ def test_parameters_that_would_make_a_run_endless_or_huge_are_refused(overrides,
 
 
 def test_the_bounds_leave_room_for_real_cases():
-    """Controls: a busy corridor (the Leningrad ice road's scale: 4,000 trucks a day for 40
+    """Controls: a corridor far busier than any shipped config (4,000 trucks a day for 40
     days), hourly ticks, and a closure a day pass the bounds."""
     validate_scenario(sweep_raw(), "<tiny>", overrides={"convoys.aid.trucks_per_day": 4000.0})
     validate_scenario(sweep_raw(), "<tiny>", overrides={"tick_days": 1 / 24})
