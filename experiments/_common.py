@@ -38,7 +38,9 @@ def arguments(name: str, description: str, argv: list[str] | None = None) -> arg
                         "results/experiments/NAME, or NAME-quick with --quick)")  # fmt: skip
     parser.add_argument("--report", type=Path, help="markdown report, figures copied beside it "
                         "(default: docs/experiments/NAME.md; with --quick, inside --out)")  # fmt: skip
-    parser.add_argument("--workers", type=_positive_int, help="parallel workers (default: all cores)")
+    parser.add_argument(
+        "--workers", type=_positive_int, help="parallel workers (default: all cores)"
+    )
     args = parser.parse_args(argv)
     args.out, args.report = output_paths(name, args.quick, args.out, args.report)
     try:
@@ -54,7 +56,9 @@ def output_paths(name: str, quick: bool, out: Path | None = None,
     """(tables folder, report path): a full run reports to docs/experiments/, a quick one
     keeps everything in its own folder."""
     out = out or REPO / "results" / "experiments" / (f"{name}-quick" if quick else name)
-    report = report or (out / f"{name}.md" if quick else REPO / "docs" / "experiments" / f"{name}.md")
+    report = report or (
+        out / f"{name}.md" if quick else REPO / "docs" / "experiments" / f"{name}.md"
+    )
     return out, report
 
 

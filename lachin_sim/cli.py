@@ -87,7 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run a parameter sweep with replications")
     sweep.add_argument("config", help="sweep config TOML (names a base scenario and a design)")
     sweep.add_argument("--out", help="sweep folder (default: results/<sweep config name>)")
-    sweep.add_argument("--workers", type=_positive_int, help="parallel workers (default: all cores)")
+    sweep.add_argument(
+        "--workers", type=_positive_int, help="parallel workers (default: all cores)"
+    )
     sweep.add_argument("--executor", choices=EXECUTORS, default="processes",
                        help="where runs execute (default: processes)")  # fmt: skip
     sweep.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
@@ -98,9 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="run named scenarios with common random numbers")
     compare.add_argument("config", help="scenarios TOML (a base scenario and named overrides)")
     compare.add_argument("--out", help="output folder (default: results/<scenarios file name>)")
-    compare.add_argument("--replications", type=_positive_int, help="override the file's replications")
+    compare.add_argument(
+        "--replications", type=_positive_int, help="override the file's replications"
+    )
     compare.add_argument("--only", nargs="+", metavar="NAME", help="run only these scenarios")
-    compare.add_argument("--workers", type=_positive_int, help="parallel workers (default: all cores)")
+    compare.add_argument(
+        "--workers", type=_positive_int, help="parallel workers (default: all cores)"
+    )
     compare.add_argument("--executor", choices=EXECUTORS, default="processes")
     compare.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
     compare.add_argument("--resume", action="store_true", help="continue an interrupted comparison")
@@ -144,7 +150,6 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from lachin_sim.config import load_scenario
     from lachin_sim.model.simulation import simulate
-
     from lachin_sim.outputs.folders import check_output_dir
 
     scenario = load_scenario(args.config, overrides=args.set)

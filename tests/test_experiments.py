@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "experiments"))
-from _common import output_paths  # noqa: E402
+from _common import output_paths
 
 DOCS = REPO / "docs" / "experiments"
 

@@ -83,11 +83,24 @@ def numeric_fields() -> list[tuple[str, object]]:
         for model in _models(root):
             for name, field in model.model_fields.items():
                 if _is_numeric(field.annotation) and not any(
-                    isinstance(t, type) and issubclass(t, BaseModel) for t in _leaves(field.annotation)
+                    isinstance(t, type) and issubclass(t, BaseModel)
+                    for t in _leaves(field.annotation)
                 ):
-                    tp = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+                    tp = (
+                        Annotated[(field.annotation, *field.metadata)]
+                        if field.metadata
+                        else field.annotation
+                    )
                     out.append((f"{model.__name__}.{name}", tp))
     return sorted(dict(out).items())
+
+
+@pytest.mark.parametrize("model", [m for r in (Scenario, SweepConfig, ScenarioSet) for m in _models(r)],
+                         ids=lambda m: m.__name__)  # fmt: skip
+def test_every_config_table_uses_the_shared_model_config(model):
+    """Every table forbids unknown fields and non-finite floats (``config.types.MODEL_CONFIG``)."""
+    assert model.model_config.get("extra") == "forbid"
+    assert model.model_config.get("allow_inf_nan") is False
 
 
 def test_the_walk_finds_the_numeric_fields():
@@ -150,8 +163,13 @@ def test_bad_numbers_in_a_config_file_are_refused(run_cli, tmp_path, body, field
 @pytest.mark.parametrize("value", ["inf", "nan", "-inf", "true"])
 def test_bad_numbers_given_with_set_are_refused(run_cli, tmp_path, value):
     """`--set convoys.aid.trucks_per_day=inf` (nan, true) is refused like a bad line in the file."""
-    config = write_sweep_files(tmp_path, "[design]\nkind = 'replications'\n").parent / "tiny_scenario.toml"
-    done = run_cli("run", config, "--out", tmp_path / "out", "--set", f"convoys.aid.trucks_per_day={value}")
+    config = (
+        write_sweep_files(tmp_path, "[design]\nkind = 'replications'\n").parent
+        / "tiny_scenario.toml"
+    )
+    done = run_cli(
+        "run", config, "--out", tmp_path / "out", "--set", f"convoys.aid.trucks_per_day={value}"
+    )
     assert done.code == 2 and "convoys.aid.trucks_per_day" in done.err, done.err
     assert not (tmp_path / "out").exists()
 
@@ -177,7 +195,7 @@ def test_an_lhs_range_to_inf_is_refused_before_running(run_cli, tmp_path):
 @pytest.mark.parametrize("bad", [math.inf, math.nan, True])
 def test_grid_values_are_refused_like_config_values(bad):
     """A grid value that is not a finite number is refused before any run."""
-    with pytest.raises(ConfigError, match="convoys.aid.trucks_per_day"):
+    with pytest.raises(ConfigError, match=r"convoys\.aid\.trucks_per_day"):
         ls.sweep(sweep_scenario(), grid={"convoys.aid.trucks_per_day": [1.0, bad]},
                  executor="serial", progress=False)  # fmt: skip
 
@@ -208,7 +226,7 @@ def test_calibration_bounds_must_be_finite_and_ordered(bounds):
     """Calibration bounds that are not finite numbers with low < high are refused at once."""
     from lachin_sim.studies.calibration import calibrate, cumulative_delivered
 
-    with pytest.raises(ConfigError, match="convoys.aid.trucks_per_day"):
+    with pytest.raises(ConfigError, match=r"convoys\.aid\.trucks_per_day"):
         calibrate(sweep_scenario(), {"convoys.aid.trucks_per_day": bounds}, {"2023-01-20": 5.0},
                   cumulative_delivered(), replications=1)  # fmt: skip
 
@@ -218,7 +236,13 @@ def test_calibration_bounds_must_be_finite_and_ordered(bounds):
                                      {"probability": 1.5}, {"replications": 0}])  # fmt: skip
 def test_search_arguments_must_be_finite_and_sensible(changes):
     """The capacity search refuses non-finite bounds and steps before running anything."""
-    options = {"low": 0.0, "high": 4.0, "step": 1.0, "probability": 0.9, "replications": 2} | changes
+    options = {
+        "low": 0.0,
+        "high": 4.0,
+        "step": 1.0,
+        "probability": 0.9,
+        "replications": 2,
+    } | changes
     with pytest.raises(ConfigError):
         ls.minimum_parameter(sweep_scenario(), "convoys.aid.trucks_per_day", "share_met:food",
                              target=0.9, executor="serial", **options)  # fmt: skip

@@ -216,7 +216,7 @@ def test_result_save_refuses_foreign_folders_and_files(make_scenario, tmp_path):
     ours = tmp_path / "ours"
     result.save(ours)
     (ours / "analysis.txt").write_text("my analysis of this result")
-    with pytest.raises(OutputFolderError, match="analysis.txt"):
+    with pytest.raises(OutputFolderError, match=r"analysis\.txt"):
         result.save(ours)
     assert (ours / "analysis.txt").read_text() == "my analysis of this result"
     assert (mine / "notes.txt").exists() and a_file.read_text() == "x"
@@ -327,6 +327,7 @@ def test_an_old_result_renamed_aside_by_a_killed_writer_is_put_back(make_scenari
     dead.wait()
     aside = tmp_path / f".res.lachin-sim-old.{_host()}.{dead.pid}.abcd"
     (tmp_path / "res").rename(aside)
+
     def broken(*args, **kwargs):
         raise OSError("write error")
 
@@ -476,7 +477,7 @@ def test_remove_ours_removes_only_a_sweep_folder_of_ours(tmp_path):
     out = tmp_path / "s"
     ls.sweep(sweep_scenario(), replications=1, executor="serial", progress=False, out=out)
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(OutputFolderError, match="notes.txt"):
+    with pytest.raises(OutputFolderError, match=r"notes\.txt"):
         remove_ours(out, "sweep")
     (out / "notes.txt").unlink()
     remove_ours(out, "sweep")

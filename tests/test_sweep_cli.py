@@ -162,7 +162,12 @@ def test_missing_scenario_or_config_exits_2(tmp_path, run_cli):
     config.write_text('scenario = "nowhere.toml"\n[design]\nkind = "replications"\n')
     done = run_cli("sweep", config, "--out", tmp_path / "out", "--executor", "serial")
     assert done.code == 2
-    for text in (str(config), "scenario = 'nowhere.toml'", "not found", str(tmp_path / "nowhere.toml")):
+    for text in (
+        str(config),
+        "scenario = 'nowhere.toml'",
+        "not found",
+        str(tmp_path / "nowhere.toml"),
+    ):
         assert text in done.err, done.err
     missing = run_cli("sweep", tmp_path / "absent.toml", "--out", tmp_path / "out")
     assert missing.code == 2 and "absent.toml" in missing.err

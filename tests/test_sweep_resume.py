@@ -397,12 +397,16 @@ def test_killed_parent_leaves_no_worker_processes(tmp_path, kill_reference):
 def test_ctrl_c_during_a_dask_sweep_prints_one_clean_line(tmp_path):
     """Ctrl-C during a Dask sweep (SIGINT to the whole process group, as a terminal sends it):
     exit 130 and a single line on stderr, `interrupted: ...`, without Dask or tornado logs."""
-    config = write_sweep_files(tmp_path, KILL_SWEEP.replace("replications = 20", "replications = 400"))
+    config = write_sweep_files(
+        tmp_path, KILL_SWEEP.replace("replications = 20", "replications = 400")
+    )
     out, log = tmp_path / "out", tmp_path / "stderr.txt"
     command = cli_command("sweep", config, "--out", out, "--executor", "dask", "--workers", "2",
                           "--no-plots")  # fmt: skip
     with open(log, "w") as fh:
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=fh, start_new_session=True)
+        proc = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=fh, start_new_session=True
+        )
     try:
         wait_until(lambda: bool(chunk_files(out)) or proc.poll() is not None, 180, "a chunk")
         assert proc.poll() is None, f"sweep ended before it could be interrupted: {log.read_text()}"

@@ -18,9 +18,9 @@ import random
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
-from .types import Model, NonNegative, Positive
+from .types import MODEL_CONFIG, NonNegative, Positive
 
 # Largest lognormal sigma (standard deviation of the log): with sigma = 10 the middle 95 % of
 # draws already spans a factor of e^39 (about 1e17); far larger sigmas overflow the draws
@@ -28,7 +28,8 @@ from .types import Model, NonNegative, Positive
 MAX_LOG_SIGMA = 10.0
 
 
-class _Dist(Model):
+class _Dist(BaseModel):
+    model_config = MODEL_CONFIG
 
     def sampler(self, rng: random.Random) -> Callable[[], float]:  # pragma: no cover
         raise NotImplementedError

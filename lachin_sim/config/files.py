@@ -66,7 +66,9 @@ def referenced_file(referrer: Path, field: str, value: str, what: str) -> Path:
     target = referrer.parent / value
     if not target.is_file():
         found = "is a folder" if target.is_dir() else "not found"
-        raise ConfigError(str(referrer), [Problem(field, value, f"{what} {found}: looked for {target}")])
+        raise ConfigError(
+            str(referrer), [Problem(field, value, f"{what} {found}: looked for {target}")]
+        )
     return target
 
 

@@ -18,7 +18,9 @@ def parse_override(text: str) -> tuple[str, object]:
     except tomllib.TOMLDecodeError:
         value = value_text.strip()
     except RecursionError:
-        raise ConfigError("--set", [Problem(path.strip(), None, "value nested too deeply")]) from None
+        raise ConfigError(
+            "--set", [Problem(path.strip(), None, "value nested too deeply")]
+        ) from None
     return path.strip(), value
 
 

@@ -16,12 +16,27 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from .distributions import Distribution, Fixed
-from .types import Fraction, Model, NonNegative, NonNegativeInt, Positive, PositiveInt, Probability
+from .types import (
+    MODEL_CONFIG,
+    Fraction,
+    NonNegative,
+    NonNegativeInt,
+    Positive,
+    PositiveInt,
+    Probability,
+)
 
 DEFAULT_OPERATORS = ["commercial", "humanitarian", "peacekeeper"]
+
+
+class Model(BaseModel):
+    """Base for all config tables: unknown fields are errors, not silently ignored; numbers are
+    finite (see ``config.types``)."""
+
+    model_config = MODEL_CONFIG
 
 
 class Outflow(Model):

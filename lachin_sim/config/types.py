@@ -8,6 +8,9 @@ types (and ``Model``, the base of every config table):
 - **not a boolean**: ``true`` is not 1 (pydantic would otherwise read ``initial_stock = true``
   as 1.0).
 
+Every config table also uses :data:`MODEL_CONFIG`: unknown fields are errors, and no float
+anywhere in the table (plain ``float`` fields too) may be inf or nan.
+
 >>> from pydantic import TypeAdapter, ValidationError
 >>> TypeAdapter(NonNegative).validate_python(2)
 2.0
@@ -25,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 
@@ -54,8 +57,5 @@ def is_finite_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-class Model(BaseModel):
-    """Base of every config table: unknown fields are errors, not silently ignored, and no
-    float anywhere in it (also inside lists and tables of numbers) may be inf or nan."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
+MODEL_CONFIG = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
+"""The pydantic config of every config table (``model_config = MODEL_CONFIG``)."""

@@ -110,7 +110,7 @@ def folder_kind(folder: str | os.PathLike) -> str | None:
         kind = meta.get("kind")
         if kind in KINDS:
             return kind
-        return "run" if kind is None and LEGACY_RUN_KEYS <= meta.keys() else None
+        return "run" if kind is None and meta.keys() >= LEGACY_RUN_KEYS else None
     spec = _read_json(folder / "sweep.json")  # a sweep folder written before markers
     if isinstance(spec, dict) and "sweep_sha256" in spec:
         return "sweep"

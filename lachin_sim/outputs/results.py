@@ -84,7 +84,9 @@ class Result:
         if folder_kind(folder) != "run" or not isinstance(metadata.get("seed"), int):
             raise ConfigError(str(folder / MARKER), [Problem("", None, "not the metadata of a "
                               "lachin-sim result folder (package, kind or seed missing)")])  # fmt: skip
-        scenario = validate_scenario(_read_json(folder / "config.json"), str(folder / "config.json"))
+        scenario = validate_scenario(
+            _read_json(folder / "config.json"), str(folder / "config.json")
+        )
         tables = {name: _read_table(folder / f"{name}.csv", DATE_COLUMNS[name]) for name in TABLES}
         summary = _read_table(folder / "summary.csv", [])
         try:
@@ -103,7 +105,9 @@ def _read_json(path: Path) -> dict:
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: missing from the result folder") from None
     except (ValueError, OSError) as exc:
-        raise ConfigError(str(path), [Problem("", None, f"cannot be read as JSON: {exc}")]) from None
+        raise ConfigError(
+            str(path), [Problem("", None, f"cannot be read as JSON: {exc}")]
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(str(path), [Problem("", None, "is not a JSON object")])
     return data
@@ -116,7 +120,9 @@ def _read_table(path: Path, dates: list[str]) -> pd.DataFrame:
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: missing from the result folder") from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise ConfigError(str(path), [Problem("", None, f"cannot be read as a table: {exc}")]) from None
+        raise ConfigError(
+            str(path), [Problem("", None, f"cannot be read as a table: {exc}")]
+        ) from None
 
 
 def load_result(directory: str | os.PathLike) -> Result:

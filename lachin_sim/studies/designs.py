@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from lachin_sim.config.types import Model, NonNegativeInt, PositiveInt, Real
+from lachin_sim.config.types import MODEL_CONFIG, NonNegativeInt, PositiveInt, Real
 from lachin_sim.errors import ConfigError, Problem
 
 UNSWEEPABLE = ("start", "end", "tick_days")  # every run of a sweep shares one calendar
@@ -80,8 +80,10 @@ def _points(
     return points
 
 
-class Design(Model):
+class Design(BaseModel):
     """The ``[design]`` table of a sweep config."""
+
+    model_config = MODEL_CONFIG
 
     kind: Literal["grid", "lhs", "random", "replications", "points"] = "grid"
     grid: dict[str, Annotated[list, Field(min_length=1)]] = {}  # kind = "grid"
@@ -147,8 +149,10 @@ class Design(Model):
         return build(self.ranges, self.samples or 0, seed, tuple(self.integer))
 
 
-class SweepConfig(Model):
+class SweepConfig(BaseModel):
     """A sweep-config file: a base scenario, fixed overrides, a design, replications."""
+
+    model_config = MODEL_CONFIG
 
     scenario: str  # path of the base scenario TOML, relative to the sweep config
     description: str = ""

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from lachin_sim.config.files import read_config, read_toml, referenced_file
-from lachin_sim.config.types import Model, NonNegativeInt, PositiveInt
+from lachin_sim.config.types import MODEL_CONFIG, NonNegativeInt, PositiveInt
 from lachin_sim.config.validation import validate_scenario
 from lachin_sim.errors import ConfigError, Problem
 from lachin_sim.outputs.folders import atomic_write_text, prepare_output_dir
@@ -41,13 +41,17 @@ from lachin_sim.studies.sweep import SweepResult, run_sweep
 COMPARED = ("days_to_first_shortage", "shortage_days", "share_met", "kcal_per_person_day")
 
 
-class NamedScenario(Model):
+class NamedScenario(BaseModel):
+    model_config = MODEL_CONFIG
+
     description: str = ""
     overrides: dict[str, object] = {}  # dotted path -> value, laid over the base
 
 
-class ScenarioSet(Model):
+class ScenarioSet(BaseModel):
     """A scenarios file: the base scenario, the named variants, how many replications."""
+
+    model_config = MODEL_CONFIG
 
     base: str  # path of the base scenario TOML, relative to this file
     description: str = ""

@@ -174,7 +174,9 @@ class SweepResult:
         folder = prepare_output_dir(directory, "sweep")
         for name in ("runs", "bands", "design"):
             atomic_write_text(folder / f"{name}.csv", getattr(self, name).to_csv(index=False))
-        atomic_write_text(folder / "sweep.json", json.dumps(self.spec, indent=1, default=str) + "\n")
+        atomic_write_text(
+            folder / "sweep.json", json.dumps(self.spec, indent=1, default=str) + "\n"
+        )
         self.directory = folder
         return folder
 
