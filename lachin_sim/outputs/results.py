@@ -81,7 +81,11 @@ class Result:
         if not (folder / MARKER).exists():
             raise FileNotFoundError(f"{folder}: not a lachin-sim result folder (no metadata.json)")
         metadata = _read_json(folder / MARKER)
-        if folder_kind(folder) != "run" or not isinstance(metadata.get("seed"), int):
+        kind = folder_kind(folder)
+        if kind not in (None, "run"):
+            raise ConfigError(str(folder), [Problem("", None, f"is a lachin-sim {kind} folder, "
+                              "not the result folder of one run")])  # fmt: skip
+        if kind is None or not isinstance(metadata.get("seed"), int):
             raise ConfigError(str(folder / MARKER), [Problem("", None, "not the metadata of a "
                               "lachin-sim result folder (package, kind or seed missing)")])  # fmt: skip
         scenario = validate_scenario(
