@@ -137,11 +137,12 @@ def _dask(
             yield fut.result()
         finished = True
     finally:
-        if not finished:  # Ctrl-C, an error, or the caller stopped: tasks are cut short, and
-            _quiet_dask_logs()  # Dask and tornado would log a traceback for each of them
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        # Ctrl-C, an error, or the caller stopped: tasks are cut short, and Dask and tornado
+        # would log a traceback for each of them while the cluster closes.
+        with _quiet_dask_logs(not finished):
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 @contextlib.contextmanager
@@ -158,12 +159,23 @@ def _ctrl_c_ignored_by_children() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _quiet_dask_logs() -> None:
-    """Silence this process's Dask, tornado and asyncio loggers (each one: Dask's logging
-    config gives some of them their own level, which a parent's level would not override)."""
-    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in _NOISY]
-    for name in (*_NOISY, *names):
-        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+@contextlib.contextmanager
+def _quiet_dask_logs(quiet: bool = True) -> Iterator[None]:
+    """Silence this process's Dask, tornado and asyncio loggers for the block, then restore
+    them (each logger: Dask's logging config gives some their own level)."""
+    if not quiet:
+        yield
+        return
+    names = {*_NOISY, *(n for n in logging.root.manager.loggerDict if n.split(".")[0] in _NOISY)}
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 _NOISY = ("distributed", "tornado", "asyncio")
