@@ -14,7 +14,6 @@ import signal
 import stat
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -457,6 +456,7 @@ def test_compare_refuses_a_folder_it_did_not_write_and_marks_its_own(run_cli, tm
     out = tmp_path / "cmp"
     assert run_cli("compare", scenarios, "--out", out, "--executor", "serial").code == 0
     assert folder_kind(out) == "comparison" and folder_kind(out / "runs") == "sweep"
+    assert json.loads((out / "metadata.json").read_text())["kind"] == "comparison"
     again = run_cli("compare", scenarios, "--out", out, "--executor", "serial", "--resume")
     assert again.code == 0, again.err
     comparison = ls.compare(scenarios, executor="serial", progress=False)
@@ -524,4 +524,4 @@ def test_the_experiment_scripts_refuse_a_folder_they_did_not_write(tmp_path):
 def test_docs_describe_the_folder_rules():
     """The README and the sweeps guide state the rule for existing folders."""
     text = (REPO / "README.md").read_text() + (REPO / "docs" / "sweeps.md").read_text()
-    assert "not written by lachin-sim" in textwrap.dedent(text)
+    assert "not written by lachin-sim" in text

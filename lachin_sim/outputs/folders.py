@@ -190,7 +190,8 @@ def prepare_output_dir(path: str | os.PathLike, kind: str) -> Path:
     path = check_output_dir(path, kind)
     try:
         _make_dirs(path)
-        if folder_kind(path) is None:
+        meta = _read_json(path / MARKER)
+        if not (isinstance(meta, dict) and meta.get("kind") == kind):  # new, or from before markers
             write_marker(path, kind)
     except OSError as exc:
         raise _os_error(exc, path) from exc
