@@ -1,8 +1,14 @@
 """Plumbing shared by the experiment scripts: arguments, folders, figures, markdown tables.
 
-Each experiment runs with no arguments and writes its tables and figures to results/<name>/
-and a short report to docs/experiments/<name>.md (figures copied beside it). ``--quick`` (or
-LACHIN_QUICK=1) runs a reduced version for CI; ``--out`` and ``--report`` move the outputs.
+Each experiment runs with no arguments and writes its tables and figures to
+results/experiments/<name>/ and a short report to docs/experiments/<name>.md (figures copied
+beside it). ``--quick`` (or LACHIN_QUICK=1) runs a reduced version for CI and writes everything,
+the report included, to results/experiments/<name>-quick/: a quick run never touches the
+committed reports in docs/. ``--out`` and ``--report`` move the outputs.
+
+The output folder is a lachin-sim folder of kind "experiment" (see
+``lachin_sim.outputs.folders``): a folder the tool did not write is refused, and nothing here
+deletes anything but a sweep folder the tool wrote.
 """
 
 from __future__ import annotations
@@ -18,20 +24,42 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 
 
-def arguments(name: str, description: str) -> argparse.Namespace:
+def arguments(name: str, description: str, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the experiment's options, then check and create its output folder (refusing, with
+    exit status 2, a folder lachin-sim did not write)."""
+    from lachin_sim.cli import _positive_int
+    from lachin_sim.errors import ConfigError
+    from lachin_sim.outputs.folders import prepare_output_dir
+
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("LACHIN_QUICK") == "1",
                         help="few replications: a smoke run (also LACHIN_QUICK=1)")  # fmt: skip
+    parser.add_argument("--out", type=Path, help="tables and figures (default: "
+                        "results/experiments/NAME, or NAME-quick with --quick)")  # fmt: skip
+    parser.add_argument("--report", type=Path, help="markdown report, figures copied beside it "
+                        "(default: docs/experiments/NAME.md; with --quick, inside --out)")  # fmt: skip
     parser.add_argument(
-        "--out", type=Path, default=REPO / "results" / name, help="tables and figures"
+        "--workers", type=_positive_int, help="parallel workers (default: all cores)"
     )
-    parser.add_argument("--report", type=Path, default=REPO / "docs" / "experiments" / f"{name}.md",
-                        help="markdown report (figures are copied beside it)")  # fmt: skip
-    parser.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = parser.parse_args(argv)
+    args.out, args.report = output_paths(name, args.quick, args.out, args.report)
+    try:
+        prepare_output_dir(args.out, "experiment")
+    except ConfigError as exc:
+        parser.exit(2, f"error: {exc}\n")
     args.report.parent.mkdir(parents=True, exist_ok=True)
     return args
+
+
+def output_paths(name: str, quick: bool, out: Path | None = None,
+                 report: Path | None = None) -> tuple[Path, Path]:  # fmt: skip
+    """(tables folder, report path): a full run reports to docs/experiments/, a quick one
+    keeps everything in its own folder."""
+    out = out or REPO / "results" / "experiments" / (f"{name}-quick" if quick else name)
+    report = report or (
+        out / f"{name}.md" if quick else REPO / "docs" / "experiments" / f"{name}.md"
+    )
+    return out, report
 
 
 class Report:
@@ -69,16 +97,18 @@ class Report:
 
 def resumable(run, folder: Path):
     """``run(resume=True)``: reuses finished runs of an interrupted experiment; if the folder
-    holds runs of an older configuration, it is cleared and the experiment starts afresh."""
+    holds a lachin-sim sweep of an older configuration, that sweep folder (and only a sweep
+    folder the tool wrote, holding nothing else) is removed and the experiment starts afresh."""
     from lachin_sim.errors import ConfigError
+    from lachin_sim.outputs.folders import remove_ours
 
     try:
         return run(resume=True)
     except ConfigError as exc:
-        if "different sweep" not in str(exc):
+        if "different sweep" not in str(exc) and "made with lachin-sim" not in str(exc):
             raise
-        print(f"{folder} holds runs of another configuration: starting afresh")
-        shutil.rmtree(folder)
+        remove_ours(folder, "sweep")  # refuses anything that is not a sweep of ours
+        print(f"{folder} held runs of another configuration: starting afresh")
         return run(resume=True)
 
 

@@ -58,7 +58,9 @@ def main() -> None:
     reps = 3 if args.quick else config.replications
     comparison = resumable(lambda resume: ls.compare(SCENARIOS, replications=reps, workers=args.workers,
                                                      out=args.out / "runs", resume=resume), args.out / "runs")  # fmt: skip
-    comparison.save(args.out)
+    for name, table in (("comparison", comparison.table), ("scenario_runs", comparison.runs),
+                        ("scenario_bands", comparison.bands)):  # fmt: skip
+        table.to_csv(args.out / f"{name}.csv", index=False)
     report = Report(
         args, "counterfactuals", "What would have kept 120,000 people supplied? Six scenarios"
     )

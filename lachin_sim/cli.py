@@ -6,8 +6,9 @@
     lachin-sim sweep SWEEP_CONFIG [--set ...] [--replications N] [--samples N] [--out DIR] ...
     lachin-sim compare SCENARIOS_CONFIG [--replications N] [--out DIR] ...
 
-Exit codes: 0 success; 2 a config, override or path the user can fix (one clear message, no
-traceback, nothing written); 1 a run that failed for another reason.
+Exit codes: 0 success; 2 a config, override, option or path the user can fix (one clear
+message, no traceback, nothing written); 1 a run that failed for another reason (e.g. a full
+disk while writing: one line, and nothing half-written is left).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 import sys
 from pathlib import Path
 
-from lachin_sim.errors import ConfigError, Problem, SweepInterrupted
+from lachin_sim.errors import ConfigError, Problem, SweepInterrupted, WriteFailed
 from lachin_sim.studies.executors import EXECUTORS
 
 EXIT_USAGE = 2
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except WriteFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED_RUNS
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -50,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(f"interrupted: {exc}" if str(exc) else "interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # any other fault of the file system: one line, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED_RUNS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,15 +89,17 @@ def _parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run a parameter sweep with replications")
     sweep.add_argument("config", help="sweep config TOML (names a base scenario and a design)")
     sweep.add_argument("--out", help="sweep folder (default: results/<sweep config name>)")
-    sweep.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    sweep.add_argument(
+        "--workers", type=_positive_int, help="parallel workers (default: all cores)"
+    )
     sweep.add_argument("--executor", choices=EXECUTORS, default="processes",
                        help="where runs execute (default: processes)")  # fmt: skip
     sweep.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
     sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
     sweep.add_argument(
-        "--replications", type=_at_least_one, help="override the file's replications"
+        "--replications", type=_positive_int, help="override the file's replications"
     )
-    sweep.add_argument("--samples", type=_at_least_one,
+    sweep.add_argument("--samples", type=_positive_int,
                        help="override the file's samples (lhs and random designs)")  # fmt: skip
     _add_set(sweep, what="the base scenario of every run")
     sweep.add_argument("--no-plots", action="store_true", help="write tables only")
@@ -99,9 +108,13 @@ def _parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="run named scenarios with common random numbers")
     compare.add_argument("config", help="scenarios TOML (a base scenario and named overrides)")
     compare.add_argument("--out", help="output folder (default: results/<scenarios file name>)")
-    compare.add_argument("--replications", type=int, help="override the file's replications")
+    compare.add_argument(
+        "--replications", type=_positive_int, help="override the file's replications"
+    )
     compare.add_argument("--only", nargs="+", metavar="NAME", help="run only these scenarios")
-    compare.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    compare.add_argument(
+        "--workers", type=_positive_int, help="parallel workers (default: all cores)"
+    )
     compare.add_argument("--executor", choices=EXECUTORS, default="processes")
     compare.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
     compare.add_argument("--resume", action="store_true", help="continue an interrupted comparison")
@@ -121,8 +134,8 @@ def _seed(text: str) -> int:
     return value
 
 
-def _at_least_one(text: str) -> int:
-    """A count: a whole number >= 1."""
+def _positive_int(text: str) -> int:
+    """A count given on the command line (workers, replications): a whole number >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -146,9 +159,11 @@ def _add_set(p: argparse.ArgumentParser, what: str = "the config") -> None:
 def _run(args: argparse.Namespace) -> int:
     from lachin_sim.config import load_scenario
     from lachin_sim.model.simulation import simulate
+    from lachin_sim.outputs.folders import check_output_dir
 
     scenario = load_scenario(args.config, overrides=args.set)
     out = Path(args.out) if args.out else Path("results") / scenario.name
+    check_output_dir(out, "run")  # before simulating: refuse a folder that is not ours
     result = simulate(scenario, seed=args.seed)
     result.save(out, plots=not args.no_plots)
     print(format_summary(result))
@@ -194,14 +209,14 @@ def _sweep_base(args: argparse.Namespace):
     config, scenario_path = load_sweep_config(args.config)
     raw = read_config(scenario_path)
     for dotted, value in config.overrides.items():
-        set_dotted(raw, dotted, value)
+        set_dotted(raw, dotted, value, source=f"{args.config} [overrides]")
     swept = set(config.design.parameters())
     for text in getattr(args, "set", []):
         dotted, value = parse_override(text)
         if dotted in swept:
             raise ConfigError(args.config, [Problem("--set", text,
                               "sets a parameter the design sweeps; its values come from [design]")])  # fmt: skip
-        set_dotted(raw, dotted, value)
+        set_dotted(raw, dotted, value, source="--set")
     given = "; --set " + ", ".join(args.set) if getattr(args, "set", []) else ""
     source = f"{args.config} (base scenario {scenario_path}{given})"
     design = config.design
@@ -366,9 +381,11 @@ def format_sweep_summary(result, commodity: str | None = None) -> str:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from lachin_sim.outputs.folders import check_output_dir
     from lachin_sim.studies.scenarios import compare
 
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
+    check_output_dir(out, "comparison")
     comparison = compare(args.config, replications=args.replications, executor=args.executor,
                          workers=args.workers, scheduler=args.scheduler, out=out / "runs",
                          resume=args.resume, only=args.only)  # fmt: skip

@@ -36,3 +36,23 @@ class ConfigError(ValueError):
 
 class SweepInterrupted(RuntimeError):
     """A sweep stopped before all its runs finished; what finished is on disk (resume it)."""
+
+
+class OutputFolderError(ConfigError):
+    """An output folder the tool will not write to: one it did not write, a file, the working
+    folder, a read-only place. Raised before any work is done; nothing is written or deleted."""
+
+    def __init__(self, folder: object, message: str):
+        self.folder = folder
+        super().__init__(str(folder), [Problem("", None, message)])
+
+    def _format(self) -> str:
+        return f"{self.source}: {self.problems[0].message}"
+
+
+class WriteFailed(OSError):
+    """Writing an output failed at run time (e.g. the disk is full). What was being written is
+    removed and anything it would have replaced is left as it was."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)

@@ -182,3 +182,87 @@ def test_negative_seed_option_is_refused(run_cli, tmp_path):
     assert done.code == 2
     assert "seed" in done.err and "-1" in done.err
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Deep nesting: one ConfigError naming the file, never a RecursionError
+# --------------------------------------------------------------------------------------------
+DEEP = {
+    "800 nested lists": "deep = " + "[" * 800 + "]" * 800 + "\n",
+    "500 nested lists": "deep = " + "[" * 500 + "]" * 500 + "\n",
+    "600 nested inline tables": "deep = " + "{ a = " * 600 + "1" + " }" * 600 + "\n",
+    "a dotted key 800 parts deep": ".".join(["k"] * 800) + " = 1\n",
+}
+
+
+@pytest.mark.parametrize("body", DEEP.values(), ids=DEEP.keys())
+def test_deeply_nested_config_is_one_clean_error(run_cli, tmp_path, body):
+    """Tables or lists nested hundreds of levels deep: exit 2, the file named, no traceback."""
+    config, out = write_bad(tmp_path, body), tmp_path / "out"
+    for done in (run_cli("validate", config), run_cli("run", config, "--out", out)):
+        assert_refused(done, config, out, ("nested too deeply",))
+        assert len(done.err.strip().splitlines()) == 2  # the file, then its one problem
+
+
+def test_deeply_nested_override_and_dict_are_clean_errors(run_cli, tmp_path):
+    """The same for a `--set` value and for a raw dict given to the Python API."""
+    from lachin_sim.config.validation import validate_scenario
+    from lachin_sim.errors import ConfigError
+
+    out = tmp_path / "out"
+    done = run_cli("run", BASE, "--out", out, "--set", "description=" + "[" * 800 + "]" * 800)
+    assert done.code == 2 and "nested too deeply" in done.err and "Traceback" not in done.err
+    deep: dict = {}
+    node = deep
+    for _ in range(5000):
+        node["a"] = {}
+        node = node["a"]
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        validate_scenario({"name": "x", "deep": deep}, "<dict>")
+
+
+# --------------------------------------------------------------------------------------------
+# Messages name the referring file, the field, the value and what was looked for
+# --------------------------------------------------------------------------------------------
+def test_missing_extends_target_names_the_config_that_refers_to_it(run_cli, tmp_path):
+    """A missing `extends` target: the message names the child config, `extends`, the value
+    and the path looked for."""
+    config = tmp_path / "child.toml"
+    config.write_text('extends = "no_such_base.toml"\n', encoding="utf-8")
+    done = run_cli("validate", config)
+    assert done.code == 2
+    for text in (str(config), "extends = 'no_such_base.toml'", "not found",
+                 str(tmp_path / "no_such_base.toml")):  # fmt: skip
+        assert text in done.err, done.err
+
+
+def test_missing_base_of_a_scenario_set_names_the_set(tmp_path):
+    """A scenarios file whose `base` is missing: the set file, `base`, the value, the path."""
+    import lachin_sim as ls
+    from lachin_sim.errors import ConfigError
+
+    path = tmp_path / "set.toml"
+    path.write_text('base = "gone.toml"\n[scenarios.a]\n')
+    with pytest.raises(ConfigError) as info:
+        ls.compare(path, executor="serial", progress=False)
+    for text in (str(path), "base = 'gone.toml'", "not found", str(tmp_path / "gone.toml")):
+        assert text in str(info.value)
+
+
+def test_bad_index_in_a_sweep_files_overrides_names_the_sweep_file(run_cli, tmp_path):
+    """A list index out of range in a sweep file's [overrides] is reported against that file
+    and its [overrides] table, with the list's length, not as a `--set` problem."""
+    from sweep_helpers import write_sweep_files
+
+    config = write_sweep_files(tmp_path, """\
+        [overrides]
+        "corridors.road.timeline.5.regime" = "open"
+        [design]
+        kind = "replications"
+        """)  # fmt: skip
+    done = run_cli("sweep", config, "--out", tmp_path / "out", "--executor", "serial")
+    assert done.code == 2 and "Traceback" not in done.err
+    for text in (str(config), "[overrides]", "corridors.road.timeline.5.regime",
+                 "out of range", "corridors.road.timeline has 1 entry"):  # fmt: skip
+        assert text in done.err, done.err
+    assert "--set" not in done.err

@@ -178,3 +178,25 @@ def test_run_without_out_writes_under_results(run_cli, configs_dir, tmp_path, mo
     done = run_cli("run", configs_dir / "blockade_2023.toml", "--no-plots")
     assert done.code == 0
     assert (tmp_path / "results" / "blockade_2023" / "stocks.csv").exists()
+
+
+DAMAGE = {
+    "truncated metadata.json": ("metadata.json", lambda text: text[: len(text) // 2]),
+    "invalid config.json": ("config.json", lambda text: text.replace('"start"', '"begin"', 1)),
+    "truncated config.json": ("config.json", lambda text: text[:40]),
+    "truncated stocks.csv": ("stocks.csv", lambda text: 'date,commodity\n"2023'),
+    "summary.csv without its columns": ("summary.csv", lambda text: "x\n1\n"),
+}
+
+
+@pytest.mark.parametrize(("name", "damage"), DAMAGE.values(), ids=DAMAGE.keys())
+def test_plot_on_a_damaged_result_folder_is_one_clean_message(run_cli, make_scenario, tmp_path,
+                                                              name, damage):  # fmt: skip
+    """`plot DIR` on a result folder with a damaged file: exit 2, the file named, no traceback."""
+    out = tmp_path / "r"
+    ls.simulate(make_scenario()).save(out)
+    path = out / name
+    path.write_text(damage(path.read_text()))
+    done = run_cli("plot", out)
+    assert done.code == 2, done.err
+    assert str(path) in done.err and "Traceback" not in done.err

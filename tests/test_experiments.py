@@ -1,13 +1,20 @@
-"""The experiment scripts run end to end in their reduced (--quick) form."""
+"""The experiment scripts run end to end in their reduced (--quick) form, and a quick run never
+writes into docs/ (the committed reports) nor shares a folder with the CLI."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
 from conftest import REPO
+
+sys.path.insert(0, str(REPO / "experiments"))
+from _common import output_paths
+
+DOCS = REPO / "docs" / "experiments"
 
 EXPERIMENTS = {
     "historical": [
@@ -33,22 +40,52 @@ def run_experiment(tmp_path_factory):
     def run(name: str):
         if name not in done:
             tmp = tmp_path_factory.mktemp(name)
-            out, report = tmp / "out", tmp / "docs" / f"{name}.md"
+            out = tmp / "out"
+            before = docs_snapshot()
             process = subprocess.run(
                 [sys.executable, str(REPO / "experiments" / f"{name}.py"), "--quick", "--out", str(out),
-                 "--report", str(report), "--workers", "2"],
+                 "--workers", "2"],
                 capture_output=True, text=True, cwd=tmp, timeout=900,
             )  # fmt: skip
-            done[name] = (out, report, process)
+            assert docs_snapshot() == before, "a quick run changed docs/experiments/"
+            done[name] = (out, out / f"{name}.md", process)
         return done[name]
 
     return run
 
 
+def docs_snapshot() -> dict[str, str]:
+    """SHA-256 of every file under docs/experiments/."""
+    return {str(p.relative_to(DOCS)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(DOCS.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_quick_runs_report_inside_their_own_folder(name):
+    """By default a quick run writes its tables and its report to results/experiments/NAME-quick/;
+    only a full run writes docs/experiments/NAME.md."""
+    out, report = output_paths(name, quick=True)
+    assert out == REPO / "results" / "experiments" / f"{name}-quick"
+    assert report.parent == out and not report.is_relative_to(REPO / "docs")
+    full_out, full_report = output_paths(name, quick=False)
+    assert full_report == DOCS / f"{name}.md" and full_out != out
+
+
+def test_experiment_folders_differ_from_the_cli_defaults():
+    """The counterfactuals experiment and `lachin-sim compare configs/scenarios/counterfactuals.toml`
+    (default folder results/counterfactuals) never share a folder."""
+    compare_default = REPO / "results" / "counterfactuals"
+    for quick in (False, True):
+        out, _ = output_paths("counterfactuals", quick)
+        assert out != compare_default
+        assert not compare_default.is_relative_to(out) and not out.is_relative_to(compare_default)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))
 def test_experiment_runs_quick_and_writes_its_report(name, run_experiment):
-    """Each experiment script exits 0 with --quick and writes its tables, figures and report."""
+    """Each experiment script exits 0 with --quick and writes its tables, figures and report
+    into its own folder, leaving docs/experiments/ as it was."""
     out, report, done = run_experiment(name)
     assert done.returncode == 0, done.stderr[-3000:]
     for file in EXPERIMENTS[name]:

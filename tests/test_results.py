@@ -85,13 +85,14 @@ def test_config_hash_changes_with_the_config(blockade_result):
 
 
 def test_saving_over_an_existing_folder_replaces_it(blockade_result, make_scenario, tmp_path):
-    """A second save to the same folder replaces the first entirely (no stale files remain)."""
+    """A second save to the same folder replaces the first entirely: files the first save
+    wrote and the second does not (here its plots) do not remain."""
     target = tmp_path / "r"
-    blockade_result.save(target)
-    (target / "stale.txt").write_text("from an older run")
+    blockade_result.save(target, plots=True)
+    assert (target / "depletion.png").exists()
     other = ls.simulate(make_scenario())
     other.save(target)
-    assert not (target / "stale.txt").exists()
+    assert not (target / "depletion.png").exists()
     assert_same_values(other, ls.load_result(target))
     assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no temporary folders left behind
 

@@ -404,7 +404,7 @@ def test_saved_sweep_loads_back_as_the_same_tables(tmp_path):
     assert loaded.spec["sweep_sha256"] == result.spec["sweep_sha256"]
     assert loaded.parameters == [TRUCKS, DENIAL]
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == [
-        "bands.csv", "chunks", "design.csv", "runs.csv", "sweep.json"
+        "bands.csv", "chunks", "design.csv", "metadata.json", "runs.csv", "sweep.json"
     ]  # fmt: skip
 
 

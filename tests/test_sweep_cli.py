@@ -156,11 +156,19 @@ def test_bad_sweep_config_exits_2_without_traceback_or_folder(tmp_path, run_cli,
 
 
 def test_missing_scenario_or_config_exits_2(tmp_path, run_cli):
-    """A sweep config naming a missing scenario, or a missing sweep config, exits 2."""
+    """A sweep config naming a missing scenario, or a missing sweep config, exits 2; the first
+    message names the sweep config, its field, the value and the path looked for."""
     config = tmp_path / "sweep.toml"
     config.write_text('scenario = "nowhere.toml"\n[design]\nkind = "replications"\n')
     done = run_cli("sweep", config, "--out", tmp_path / "out", "--executor", "serial")
-    assert done.code == 2 and "nowhere.toml" in done.err and "file not found" in done.err
+    assert done.code == 2
+    for text in (
+        str(config),
+        "scenario = 'nowhere.toml'",
+        "not found",
+        str(tmp_path / "nowhere.toml"),
+    ):
+        assert text in done.err, done.err
     missing = run_cli("sweep", tmp_path / "absent.toml", "--out", tmp_path / "out")
     assert missing.code == 2 and "absent.toml" in missing.err
     assert not (tmp_path / "out").exists()

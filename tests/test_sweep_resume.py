@@ -391,3 +391,32 @@ def test_killed_parent_leaves_no_worker_processes(tmp_path, kill_reference):
         wait_until(lambda: not group_pids(proc.pid), 5, "the workers to exit")
     finally:
         kill_group_members(proc.pid)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_dask_sweep_prints_one_clean_line(tmp_path):
+    """Ctrl-C during a Dask sweep (SIGINT to the whole process group, as a terminal sends it):
+    exit 130 and a single line on stderr, `interrupted: ...`, without Dask or tornado logs."""
+    config = write_sweep_files(
+        tmp_path, KILL_SWEEP.replace("replications = 20", "replications = 400")
+    )
+    out, log = tmp_path / "out", tmp_path / "stderr.txt"
+    command = cli_command("sweep", config, "--out", out, "--executor", "dask", "--workers", "2",
+                          "--no-plots")  # fmt: skip
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=fh, start_new_session=True
+        )
+    try:
+        wait_until(lambda: bool(chunk_files(out)) or proc.poll() is not None, 180, "a chunk")
+        assert proc.poll() is None, f"sweep ended before it could be interrupted: {log.read_text()}"
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        kill_group_members(proc.pid)
+    lines = log.read_text().strip().splitlines()
+    assert proc.returncode == 130, lines
+    assert len(lines) == 1 and lines[0].startswith("interrupted: sweep stopped after"), lines

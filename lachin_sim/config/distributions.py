@@ -18,13 +18,18 @@ import random
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
-from .types import NonNegative, Positive
+from .types import MODEL_CONFIG, NonNegative, Positive
+
+# Largest lognormal sigma (standard deviation of the log): with sigma = 10 the middle 95 % of
+# draws already spans a factor of e^39 (about 1e17); far larger sigmas overflow the draws
+# (exp of more than 709 is inf in floating point). No travel or inspection time needs more.
+MAX_LOG_SIGMA = 10.0
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = MODEL_CONFIG
 
     def sampler(self, rng: random.Random) -> Callable[[], float]:  # pragma: no cover
         raise NotImplementedError
@@ -115,7 +120,7 @@ class Lognormal(_Dist):
 
     dist: Literal["lognormal"]
     median: Positive
-    sigma: NonNegative
+    sigma: Annotated[NonNegative, Field(le=MAX_LOG_SIGMA)]
 
     def sampler(self, rng: random.Random) -> Callable[[], float]:
         mu, sigma, lognorm = math.log(self.median), self.sigma, rng.lognormvariate

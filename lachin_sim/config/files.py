@@ -9,6 +9,11 @@ from pathlib import Path
 
 from lachin_sim.errors import ConfigError, Problem
 
+# Deepest nesting of tables and lists a config may have. The schema needs about six levels
+# (e.g. convoys.NAME.departures.0.date, plus a few for overrides in sweep and scenario files);
+# far deeper input is a mistake and would exhaust Python's recursion limit downstream.
+MAX_NESTING = 32
+
 
 def read_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict:
     """Raw TOML dict of a config, with ``extends = "base.toml"`` resolved.
@@ -23,7 +28,7 @@ def read_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict:
         return raw
     if not isinstance(base_name, str):
         raise ConfigError(str(path), [Problem("extends", base_name, "must be a file path")])
-    base_path = (path.parent / base_name).resolve()
+    base_path = referenced_file(path, "extends", base_name, "base config").resolve()
     if base_path in _seen or base_path == path.resolve():
         raise ConfigError(
             str(path), [Problem("extends", base_name, "configs extend each other in a loop")]
@@ -35,7 +40,7 @@ def read_toml(path: str | os.PathLike) -> dict:
     """Parse a TOML file; any reason it cannot be read becomes a ConfigError naming the file."""
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), [Problem("", None, "file not found")]) from None
     except IsADirectoryError:
@@ -50,6 +55,39 @@ def read_toml(path: str | os.PathLike) -> dict:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [Problem("", None, f"not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError(str(path), [_too_deep()]) from None
+    check_nesting(raw, str(path))
+    return raw
+
+
+def referenced_file(referrer: Path, field: str, value: str, what: str) -> Path:
+    """The file a config names in ``field`` (relative to the config's folder), or a ConfigError
+    naming the referring config, the field, the value and the path looked for."""
+    target = referrer.parent / value
+    if not target.is_file():
+        found = "is a folder" if target.is_dir() else "not found"
+        raise ConfigError(
+            str(referrer), [Problem(field, value, f"{what} {found}: looked for {target}")]
+        )
+    return target
+
+
+def check_nesting(obj: object, source: str, limit: int = MAX_NESTING) -> None:
+    """Refuse tables and lists nested deeper than ``limit`` (checked without recursion)."""
+    stack = [(obj, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise ConfigError(source, [_too_deep(limit)])
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def _too_deep(limit: int = MAX_NESTING) -> Problem:
+    return Problem("", None, f"tables or lists nested too deeply (at most {limit} levels)")
 
 
 def deep_merge(base: dict, update: dict) -> dict:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from lachin_sim.errors import Problem
 
-from .types import NonNegative, Positive
+from .types import MODEL_CONFIG, Integer, NonNegative, Positive, Real
 from .types import Probability as Share
 
 # Reporting cut-offs (not configurable: the output columns are named after them).
@@ -48,7 +48,7 @@ def bmi_column(cutoff: float) -> str:
 class HealthTable(BaseModel):
     """Base for the health tables: unknown fields are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = MODEL_CONFIG
 
 
 class Access(HealthTable):
@@ -80,12 +80,12 @@ class EnergyBalance(HealthTable):
 
     # ASSUMPTION, fitted to Minnesota [health:E1]-[health:E6]; range 0.28-0.40; Hall's own
     # 0.14 [health:D5] over-predicts Minnesota's loss [health:E17]
-    adaptation_fraction: Annotated[float, Field(ge=0, lt=0.9)] = 0.34
+    adaptation_fraction: Annotated[Real, Field(ge=0, lt=0.9)] = 0.34
     # ASSUMPTION: >= 0.28 (Minnesota), <= 0.35 (survival times [health:H16], [health:H17])
     max_adaptation_share_of_rmr: NonNegative = 0.30
     # ASSUMPTION: least starting fat, where [health:D8]/[health:D9] give less (below the BMI
     # of [health:D10]); range 0.02-0.05
-    min_fat_fraction: Annotated[float, Field(gt=0, lt=0.5)] = 0.03
+    min_fat_fraction: Annotated[Real, Field(gt=0, lt=0.5)] = 0.03
 
 
 class Mortality(HealthTable):
@@ -95,11 +95,11 @@ class Mortality(HealthTable):
     excess_exponent: Positive = 1.33  # gamma [health:H2]; notebook 1.36
     excess_below_bmi: Positive = 18.5  # kg/m²: no excess hazard above [health:H3]
     # ASSUMPTION: Clingendael caps at 1 [health:H8]; range 0.9-0.999
-    max_monthly_excess_probability: Annotated[float, Field(gt=0, lt=1)] = 0.99
+    max_monthly_excess_probability: Annotated[Real, Field(gt=0, lt=1)] = 0.99
     # WHZ -2..-1 and -3..-2: proxies, the underweight HRs [health:I8], [health:I7]
-    wasting_hr_mild: Annotated[float, Field(ge=1)] = 1.52
-    wasting_hr_moderate: Annotated[float, Field(ge=1)] = 2.63
-    wasting_hr_severe: Annotated[float, Field(ge=1)] = 11.63  # WHZ < -3 vs >= -1 [health:I5]
+    wasting_hr_mild: Annotated[Real, Field(ge=1)] = 1.52
+    wasting_hr_moderate: Annotated[Real, Field(ge=1)] = 2.63
+    wasting_hr_severe: Annotated[Real, Field(ge=1)] = 11.63  # WHZ < -3 vs >= -1 [health:I5]
     # ASSUMPTION switch (sensitivity): a child's excess hazard at least its proxy adult's
     child_hazard_from_proxy_adult: bool = False
     famine_cdr_per_10k_day: Positive = 2.0  # IPC Famine crude death rate [health:K1]
@@ -114,15 +114,15 @@ class SexPhysiology(HealthTable):
     (the code defaults below are the women's; the men's are in ``MALE``)."""
 
     # ASSUMPTION (no Armenian row): women 1.62, men 1.75 m, as [health:D11]
-    height_m: Annotated[float, Field(gt=0.5, lt=2.5)] = 1.62
+    height_m: Annotated[Real, Field(gt=0.5, lt=2.5)] = 1.62
     # kg/m², starting; ASSUMPTION (GAP [health:F6]), see MALE and FEMALE; SD within [health:F8]
-    bmi_mean: Annotated[float, Field(gt=5, lt=80)] = 25.0
+    bmi_mean: Annotated[Real, Field(gt=5, lt=80)] = 25.0
     bmi_sd: NonNegative = 3.7
     # one starting BMI per band, band 0 first; replaces bmi_mean and bmi_sd
-    bmi_bands: list[Annotated[float, Field(gt=5, lt=80)]] | None = None
+    bmi_bands: list[Annotated[Real, Field(gt=5, lt=80)]] | None = None
     # kg/m², mean survival limit and its spread between people: women [health:G6], men [health:G5]
-    lethal_bmi: Annotated[float, Field(gt=5, lt=25)] = 11.0
-    lethal_bmi_cv: Annotated[float, Field(ge=0, lt=0.3)] = 0.14
+    lethal_bmi: Annotated[Real, Field(gt=5, lt=25)] = 11.0
+    lethal_bmi_cv: Annotated[Real, Field(ge=0, lt=0.3)] = 0.14
 
 
 # Men: 45 % at BMI >= 25 [health:F1] and about 4 % below 18.5 as F5: mean 24.5, SD 3.5 (F8).
@@ -152,18 +152,18 @@ class GroupPhysiology(HealthTable):
     child: bool = False
     male_share: Share = 0.5  # ASSUMPTION; range 0.45-0.55
     # adults, or a child group's proxy adults; ASSUMPTION, range 30-50
-    age_years: Annotated[float, Field(ge=18, le=100)] = 40.0
+    age_years: Annotated[Real, Field(ge=18, le=100)] = 40.0
     # physical activity level [health:D7]; range 1.4-1.85 [health:A18], [health:A19]
-    pal: Annotated[float, Field(ge=1.0, le=2.5)] = 1.5
+    pal: Annotated[Real, Field(ge=1.0, le=2.5)] = 1.5
     requirement_kcal_per_person_day: Positive | None = None  # None: the scenario's food need
     # deaths per 10,000 per day: Armenia H1 2022 ([standards:57]); other cases their own
     background_cdr_per_10k_day: NonNegative = 0.27
-    whz_mean: float = -0.27  # children: starting mean WHZ, 4.2 % < -2 with SD 1 [health:I21]
+    whz_mean: Real = -0.27  # children: starting mean WHZ, 4.2 % < -2 with SD 1 [health:I21]
     whz_sd: Positive = 1.0  # children: ASSUMPTION (WHO reference SD); range 0.9-1.2
     # children's relative weight loss / their proxy adult's [health:I16]; range 0.7-1.3
     child_loss_ratio: NonNegative = 1.0
     # ASSUMPTION (GAP): WHZ change = ln(weight / starting weight) / cv; range 0.08-0.10
-    weight_for_height_cv: Annotated[float, Field(gt=0, lt=1)] = 0.09
+    weight_for_height_cv: Annotated[Real, Field(gt=0, lt=1)] = 0.09
     male: SexPhysiology = SexPhysiology(**MALE)
     female: SexPhysiology = SexPhysiology(**FEMALE)
 
@@ -187,7 +187,7 @@ class HealthConfig(HealthTable):
     """The health component: bands, access, energy balance, mortality, group physiology."""
 
     # percentile groups of access per population group [health:L1]; 1 = everyone equal
-    bands: Annotated[int, Field(ge=1, le=1000)] = 100
+    bands: Annotated[Integer, Field(ge=1, le=1000)] = 100
     output_bands: bool = False  # also build the health_bands table (date x group x sex x band)
     access: Access = Access()
     energy: EnergyBalance = EnergyBalance()

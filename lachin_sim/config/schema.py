@@ -23,6 +23,7 @@ from .health import HealthConfig
 from .policies import Rationing, ReleaseRule
 from .population import Population
 from .types import (
+    Fraction,
     Model,
     Moment,
     NonNegative,
@@ -63,7 +64,7 @@ class Commodity(Model):
     uses: dict[str, Use] = {}  # or: the need split into uses (then need_per_person_day = 0)
     monthly_need_factors: list[NonNegative] | None = None  # 12 multipliers, Jan..Dec
     production_per_day: NonNegative = 0.0  # local production, unit / day
-    spoilage_per_day: Annotated[float, Field(ge=0, lt=1)] = 0.0  # fraction of stock lost / day
+    spoilage_per_day: Fraction = 0.0  # fraction of stock lost / day
     shelf_life_days: Positive | None = None  # batches expire this long after arrival
     storage_capacity: NonNegative | None = None  # unit; None = unlimited, 0 = not storable
     kcal_per_unit: Positive | None = None  # energy density, kcal / unit (food reporting)
@@ -254,7 +255,7 @@ class Scenario(Model):
     start: dt.date
     end: dt.date  # exclusive: the last simulated day is end - 1
     seed: NonNegativeInt = 0
-    tick_days: Annotated[float, Field(gt=0, le=7)] = 1.0  # consumption tick, days
+    tick_days: Annotated[Positive, Field(le=7)] = 1.0  # consumption tick, days
     operators: list[str] = DEFAULT_OPERATORS
     population: Population
     commodities: dict[str, Commodity] = Field(min_length=1)

@@ -14,12 +14,23 @@ import typing
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from lachin_sim.config.files import check_nesting
 from lachin_sim.config.health import health_problems
 from lachin_sim.config.paths import set_dotted
 from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError, Problem
 
 SHARE_TOLERANCE = 1e-6  # cargo shares may miss 1 by this much (rounding in hand-written configs)
+
+# Size bounds: a parameter must not make a run endless or its memory huge. Each is far above
+# what the shipped configs need; docs/config_reference.md ("Size limits") gives the reasons.
+MAX_TICKS = 100_000  # consumption ticks per run: 274 years of daily ticks; the stocks table has
+#                      one row per tick and commodity
+MAX_TRUCKS = 1_000_000  # trucks a run may send (expected, all sources); each truck is a SimPy
+#                         process and a convoy-log row, about 1 kB (measured: 0.8 kB); the shipped
+#                         configs send about 7,000
+MAX_CLOSURES = 100_000  # random closures a run may expect (rate x days): each adds two regime
+#                         switches and two rows to the regimes table
 
 
 def validate_scenario(
@@ -30,6 +41,7 @@ def validate_scenario(
     """Validate a raw dict (after applying overrides); raise ConfigError listing every problem."""
     from lachin_sim.config.paths import parse_override
 
+    check_nesting(raw, source)
     raw = copy.deepcopy(raw)
     origin, applied = source, []
     if overrides:
@@ -39,9 +51,10 @@ def validate_scenario(
         else:  # --set texts: recorded as typed
             items = [parse_override(text) for text in overrides]
             applied = [text.strip() for text in overrides]
-        for path, value in items:
-            set_dotted(raw, path, value)
         source = f"{source} (with overrides)"
+        for path, value in items:
+            set_dotted(raw, path, value, source=source)
+        check_nesting(raw, source)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -125,6 +138,62 @@ def _unwrap(tp: object) -> object:
             return tp
 
 
+def expected_trucks(s: Scenario) -> dict[str, float]:
+    """Vehicles each enabled convoy source is expected to send over the scenario (mean); flows
+    send no single vehicles."""
+    out = {}
+    for name, src in s.convoys.items():
+        if not src.enabled or src.schedule == "flow":
+            continue
+        if src.schedule == "dated":
+            out[name] = float(sum(d.trucks for d in src.departures))
+            continue
+        t0 = s.day_of(src.active_from) if src.active_from else 0.0
+        t1 = s.day_of(src.active_until) if src.active_until else float(s.days)
+        if not src.rates:
+            out[name] = src.trucks_per_day * max(t1 - t0, 0.0)
+            continue
+        per_unit = 1.0
+        if src.rate_unit == "tonnes":
+            per_unit = 1.0 / src.payload_t if src.payload_t > 0 else 0.0
+        elif src.rate_unit == "people":
+            per_unit = 1.0 / src.passengers if src.passengers > 0 else 0.0
+        # the rate's integral over [t0, t1) bounded above by its largest value (cheap and safe)
+        out[name] = max(r.per_day for r in src.rates) * max(t1 - t0, 0.0) * per_unit
+    return out
+
+
+def _size_checks(s: Scenario) -> list[Problem]:
+    """Parameters that would make a run endless or its memory huge (see MAX_* above)."""
+    out: list[Problem] = []
+    trucks = expected_trucks(s)
+    total = sum(trucks.values())
+    if total > MAX_TRUCKS:
+        biggest = max(trucks, key=trucks.__getitem__)
+        out.append(Problem(f"convoys.{biggest}", f"{trucks[biggest]:,.0f} trucks",
+                           f"the convoy sources would send {total:,.0f} trucks in {s.days} days; "
+                           f"at most {MAX_TRUCKS:,} per run"))  # fmt: skip
+    for name, src in s.convoys.items():
+        if src.convoy_size > MAX_TRUCKS:
+            out.append(Problem(f"convoys.{name}.convoy_size", src.convoy_size,
+                               f"at most {MAX_TRUCKS:,} trucks per run"))  # fmt: skip
+    for name, cor in s.corridors.items():
+        rc = cor.random_closures
+        if rc is None or rc.rate_per_day == 0:
+            continue
+        path = f"corridors.{name}.random_closures"
+        if rc.rate_per_day * s.days > MAX_CLOSURES:
+            out.append(Problem(f"{path}.rate_per_day", rc.rate_per_day,
+                               f"{rc.rate_per_day:g} closures a day for {s.days} days would be "
+                               f"{rc.rate_per_day * s.days:,.0f} closures; at most {MAX_CLOSURES:,} "
+                               "per run"))  # fmt: skip
+        if rc.duration_days.mean_value <= 0:
+            out.append(Problem(f"{path}.duration_days", rc.duration_days.mean_value,
+                               "a closure must last some time: mean duration > 0 days "
+                               "(or set rate_per_day = 0 for no closures)"))  # fmt: skip
+    return out
+
+
 def cross_checks(s: Scenario) -> list[Problem]:
     """Checks spanning fields; returns every problem found (empty list when the config is sound)."""
     out: list[Problem] = []
@@ -161,6 +230,12 @@ def cross_checks(s: Scenario) -> list[Problem]:
     if abs(ticks - round(ticks)) > 1e-9:
         out.append(Problem("tick_days", s.tick_days,
                            f"must divide the scenario length ({s.days} days) into whole ticks"))  # fmt: skip
+    if ticks > MAX_TICKS:
+        out.append(Problem("tick_days", s.tick_days,
+                           f"{s.days} days in ticks of {s.tick_days:g} days make {ticks:,.0f} ticks; "
+                           f"at most {MAX_TICKS:,} (shorten the scenario or lengthen the tick)"))  # fmt: skip
+        return out
+    out.extend(_size_checks(s))
 
     groups = set(s.group_names)
     for name, c in s.commodities.items():

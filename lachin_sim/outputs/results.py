@@ -3,8 +3,10 @@
 A saved result folder holds one CSV per table (and Parquet when pyarrow is installed),
 ``summary.csv``, ``config.json`` (the resolved scenario), ``config.toml`` (the same as a config
 that runs again as is, with the run's seed), ``metadata.json`` (package version, seed, config
-hash, source file and ``--set`` overrides) and, when asked, the two standard plots. Writing goes to a temporary folder
-that replaces the target only when complete, so a failure never leaves half a result.
+hash, source file and ``--set`` overrides, and the marker of a lachin-sim result folder: see
+:mod:`lachin_sim.outputs.folders`) and, when asked, the two standard plots. Writing goes to a
+temporary folder that replaces the target only when complete, so a failure never leaves half a
+result, and only a folder the tool wrote itself is ever replaced.
 """
 
 from __future__ import annotations
@@ -13,28 +15,17 @@ import datetime as dt
 import html
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from lachin_sim.config.schema import Scenario
+from lachin_sim.errors import ConfigError, Problem
 from lachin_sim.model.checkpoint import TIME_FIELDS
+from lachin_sim.outputs.folders import MARKER, RUN_TABLES, folder_kind, replacing, write_marker
 
-TABLES = (
-    "stocks",
-    "convoys",
-    "regimes",
-    "energy",
-    "shortages",
-    "uses",
-    "groups",
-    "crossings",
-    "decisions",
-    "flows",
-)
+TABLES = RUN_TABLES  # one CSV (and Parquet) per table
 DATE_COLUMNS = {
     "stocks": ["date"],
     "convoys": list(TIME_FIELDS),
@@ -130,16 +121,15 @@ class Result:
         return f"<p>{html.escape(repr(self))}</p>{html_table(shown)}"
 
     def save(self, directory: str | os.PathLike, plots: bool = False) -> Path:
-        """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs."""
+        """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs.
+
+        Replaces an earlier result folder there, never anything else: a folder the tool did
+        not write (or one holding files it did not write), a file, or the working folder is
+        refused with :class:`~lachin_sim.errors.OutputFolderError` before anything is written.
+        """
         target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            self._write(tmp, plots)
-            replace_dir(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        with replacing(target, "run") as folder:
+            self._write(folder, plots)
         return target
 
     def _write(self, folder: Path, plots: bool) -> None:
@@ -151,11 +141,11 @@ class Result:
         self.summary.rename_axis("metric").to_csv(folder / "summary.csv")
         (folder / "config.json").write_text(json.dumps(self.scenario.to_dict(), indent=2) + "\n")
         (folder / "config.toml").write_text(self.config_toml(), encoding="utf-8")
-        (folder / "metadata.json").write_text(json.dumps(self.metadata, indent=2) + "\n")
         if plots:
             from lachin_sim.outputs.plots import save_standard_plots
 
             save_standard_plots(self, folder)
+        write_marker(folder, "run", self.metadata)  # last: it lists every file written
 
     def config_toml(self) -> str:
         """The resolved scenario as TOML with this run's seed: ``lachin-sim run config.toml``
@@ -171,17 +161,33 @@ class Result:
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> Result:
-        """Read a folder written by :meth:`save`."""
+        """Read a folder written by :meth:`save`; a damaged one is a ConfigError naming the file."""
+        from lachin_sim.config.validation import validate_scenario
+
         folder = Path(directory)
-        if not (folder / "metadata.json").exists():
+        if not (folder / MARKER).exists():
             raise FileNotFoundError(f"{folder}: not a lachin-sim result folder (no metadata.json)")
-        tables = {name: _read_table(folder, name) for name in TABLES}
-        summary = pd.read_csv(folder / "summary.csv", index_col="metric")["value"].astype(float)
-        scenario = Scenario.model_validate(json.loads((folder / "config.json").read_text()))
-        metadata = json.loads((folder / "metadata.json").read_text())
+        metadata = _read_json(folder / MARKER)
+        kind = folder_kind(folder)
+        if kind not in (None, "run"):
+            raise ConfigError(str(folder), [Problem("", None, f"is a lachin-sim {kind} folder, "
+                              "not the result folder of one run")])  # fmt: skip
+        if kind is None or not isinstance(metadata.get("seed"), int):
+            raise ConfigError(str(folder / MARKER), [Problem("", None, "not the metadata of a "
+                              "lachin-sim result folder (package, kind or seed missing)")])  # fmt: skip
+        scenario = validate_scenario(
+            _read_json(folder / "config.json"), str(folder / "config.json")
+        )
         scenario.with_provenance(metadata.get("source"), metadata.get("overrides") or [])
-        return cls(scenario=scenario, seed=int(metadata["seed"]), summary=summary,
-                   metadata=metadata, **tables)  # fmt: skip
+        tables = {name: _read_table(folder, name) for name in TABLES}
+        summary = _read_csv(folder / "summary.csv", [])
+        try:
+            summary = summary.set_index("metric")["value"].astype(float)
+        except (KeyError, ValueError) as exc:
+            raise ConfigError(str(folder / "summary.csv"), [Problem("", None,
+                              f"not a summary table (columns metric, value): {exc}")]) from None  # fmt: skip
+        return cls(scenario=scenario, seed=metadata["seed"], summary=summary, metadata=metadata,
+                   **tables)  # fmt: skip
 
 
 def html_table(table: pd.DataFrame) -> str:
@@ -198,21 +204,37 @@ def html_table(table: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def replace_dir(new: Path, target: Path) -> None:
-    """Put folder ``new`` at ``target``, replacing any old folder there with two renames."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _read_json(path: Path) -> dict:
+    """A JSON object from a saved folder; a missing or damaged file is a clear error."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: missing from the result folder") from None
+    except (ValueError, OSError) as exc:
+        raise ConfigError(
+            str(path), [Problem("", None, f"cannot be read as JSON: {exc}")]
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), [Problem("", None, "is not a JSON object")])
+    return data
+
+
+def _read_csv(path: Path, dates: list[str], text: list[str] | None = None) -> pd.DataFrame:
+    """A CSV table of a saved folder; a missing or damaged file is a clear error."""
+    try:
+        return pd.read_csv(path, parse_dates=dates, dtype={c: str for c in text or []})
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: missing from the result folder") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise ConfigError(
+            str(path), [Problem("", None, f"cannot be read as a table: {exc}")]
+        ) from None
 
 
 def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    """One of the run's tables, with its dates parsed and empty text cells as ""."""
     text = TEXT_COLUMNS.get(name, [])
-    df = pd.read_csv(folder / f"{name}.csv", parse_dates=DATE_COLUMNS[name],
-                     dtype={c: str for c in text})  # fmt: skip
+    df = _read_csv(folder / f"{name}.csv", DATE_COLUMNS[name], text)
     for column in text:
         if column in df:
             df[column] = df[column].fillna("").astype(object)

@@ -37,6 +37,8 @@ import pandas as pd
 
 from lachin_sim.config.files import read_config
 from lachin_sim.config.schema import Scenario
+from lachin_sim.config.types import is_finite_number
+from lachin_sim.errors import ConfigError, Problem
 from lachin_sim.model.streams import spawn_seeds
 from lachin_sim.outputs.results import Result
 
@@ -137,6 +139,7 @@ def calibrate(
 
     raw = scenario.to_dict() if isinstance(scenario, Scenario) else read_config(scenario)
     source = getattr(scenario, "name", str(scenario))
+    _check_arguments(source, parameters, observed, replications)
     obs = pd.Series(observed, dtype=float)
     obs.index = pd.to_datetime(obs.index)
     seeds = spawn_seeds(seed, replications)
@@ -188,6 +191,27 @@ def calibrate(
         fit=fit,
         evaluations=pd.DataFrame(trials).drop_duplicates().sort_values(list(parameters)),
     )
+
+
+def _check_arguments(source: str, parameters: dict, observed, replications: int) -> None:
+    """Bounds are finite numbers with low < high; observations are finite; replications >= 1."""
+    problems = []
+    for name, bounds in parameters.items():
+        try:
+            low, high = bounds
+        except (TypeError, ValueError):
+            low = high = None
+        if not (is_finite_number(low) and is_finite_number(high) and low < high):
+            problems.append(Problem(f"parameters.{name}", bounds,
+                                    "bounds must be two finite numbers (low, high) with low < high"))  # fmt: skip
+    values = observed.to_dict() if isinstance(observed, pd.Series) else dict(observed)
+    for date, value in values.items():
+        if not is_finite_number(value):
+            problems.append(Problem(f"observed.{date}", value, "must be a finite number"))
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        problems.append(Problem("replications", replications, "must be a whole number >= 1"))
+    if problems:
+        raise ConfigError(f"calibrate ({source})", problems)
 
 
 def _coordinate_search(

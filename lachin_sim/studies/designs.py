@@ -21,12 +21,17 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from scipy.stats import qmc
 
+from lachin_sim.config.types import MODEL_CONFIG, NonNegativeInt, PositiveInt, Real
 from lachin_sim.errors import ConfigError, Problem
 
 UNSWEEPABLE = ("start", "end", "tick_days")  # every run of a sweep shares one calendar
+# Most runs one sweep may make (points x replications). The parent keeps about 1 kB per run
+# (its summary row, seed and task), so this bound keeps it near 1 GB; at a few runs a second
+# per core it is days of computing. A bigger study is several sweeps.
+MAX_RUNS = 1_000_000
 
 
 def grid(values: dict[str, list]) -> list[dict[str, object]]:
@@ -82,12 +87,12 @@ def _points(
 class Design(BaseModel):
     """The ``[design]`` table of a sweep config."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = MODEL_CONFIG
 
     kind: Literal["grid", "lhs", "random", "replications", "points"] = "grid"
     grid: dict[str, Annotated[list, Field(min_length=1)]] = {}  # kind = "grid"
-    ranges: dict[str, tuple[float, float]] = {}  # kind = "lhs" / "random": [low, high]
-    samples: Annotated[int, Field(gt=0)] | None = None  # kind = "lhs" / "random"
+    ranges: dict[str, tuple[Real, Real]] = {}  # kind = "lhs" / "random": [low, high], finite
+    samples: PositiveInt | None = None  # kind = "lhs" / "random"
     integer: list[str] = []  # range parameters to round to whole numbers
     explicit: list[dict[str, object]] = []  # kind = "points": override sets (named scenarios)
 
@@ -122,6 +127,16 @@ class Design(BaseModel):
                 raise ValueError(f"integer names parameters not in ranges: {sorted(unknown)}")
         return self
 
+    def n_points(self) -> int:
+        """How many points the design has (computed without building them)."""
+        if self.kind == "replications":
+            return 1
+        if self.kind == "points":
+            return len(self.explicit)
+        if self.kind == "grid":
+            return math.prod(len(values) for values in self.grid.values())
+        return self.samples or 0
+
     def parameters(self) -> list[str]:
         """Swept parameters, one column each in the runs table (none for explicit points)."""
         return list(self.grid or self.ranges)
@@ -141,22 +156,22 @@ class Design(BaseModel):
 class SweepConfig(BaseModel):
     """A sweep-config file: a base scenario, fixed overrides, a design, replications."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = MODEL_CONFIG
 
     scenario: str  # path of the base scenario TOML, relative to the sweep config
     description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0  # root seed: run seeds are spawned from it
-    replications: Annotated[int, Field(gt=0)] = 1
+    seed: NonNegativeInt = 0  # root seed: run seeds are spawned from it
+    replications: PositiveInt = 1
     overrides: dict[str, object] = {}  # dotted path -> value, applied to every run
     design: Design
-    keep_full_runs: list[int] = []  # run ids whose full result folders are also saved
+    keep_full_runs: list[NonNegativeInt] = []  # run ids whose full result folders are also saved
     heatmap_metrics: list[str] = []  # summary metrics to draw as heatmaps (two-parameter grids)
-    band_replications: Annotated[int, Field(gt=0)] = 1000  # replications per point in the bands
+    band_replications: PositiveInt = 1000  # replications per point in the bands
 
 
 def load_sweep_config(path: str | os.PathLike) -> tuple[SweepConfig, Path]:
     """Read and validate a sweep config; returns it and the resolved base scenario path."""
-    from lachin_sim.config.files import read_toml
+    from lachin_sim.config.files import read_toml, referenced_file
 
     path = Path(path)
     raw = read_toml(path)
@@ -164,7 +179,17 @@ def load_sweep_config(path: str | os.PathLike) -> tuple[SweepConfig, Path]:
         config = SweepConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(str(path), design_problems(exc)) from None
-    return config, (path.parent / config.scenario)
+    check_run_count(config.design, config.replications, str(path))
+    return config, referenced_file(path, "scenario", config.scenario, "base scenario")
+
+
+def check_run_count(design: Design, replications: int, source: str) -> None:
+    """Refuse a sweep of more than :data:`MAX_RUNS` runs, saying how many it would make."""
+    n_runs = design.n_points() * replications
+    if n_runs > MAX_RUNS:
+        raise ConfigError(source, [Problem("replications", replications,
+                          f"{design.n_points():,} points x {replications:,} replications would make "
+                          f"{n_runs:,} runs; at most {MAX_RUNS:,} per sweep (split the study)")])  # fmt: skip
 
 
 def design_problems(exc: ValidationError) -> list[Problem]:

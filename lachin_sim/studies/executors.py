@@ -8,8 +8,12 @@ runs a sweep has.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
@@ -105,14 +109,17 @@ def _dask(
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # any free port: never clashes with another cluster
-            host="127.0.0.1",
-        )
+        with _ctrl_c_ignored_by_children():  # Ctrl-C stops the parent, which closes the rest
+            cluster = LocalCluster(
+                n_workers=workers or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # any free port: never clashes with another cluster
+                host="127.0.0.1",
+                silence_logs=logging.ERROR,  # workers' warnings (cancelled tasks) stay quiet
+            )
         client = Client(cluster)
+    finished = False
     try:
         n_workers = max(len(client.scheduler_info()["workers"]), 1)
         window = n_workers * IN_FLIGHT_PER_WORKER
@@ -128,10 +135,50 @@ def _dask(
                 yield fut.result()
         for fut in pending:
             yield fut.result()
+        finished = True
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        # Ctrl-C, an error, or the caller stopped: tasks are cut short, and Dask and tornado
+        # would log a traceback for each of them while the cluster closes.
+        with _quiet_dask_logs(not finished):
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored_by_children() -> Iterator[None]:
+    """Start child processes with SIGINT ignored (they inherit it): on Ctrl-C only this process
+    is interrupted, and it shuts the cluster down in order instead of every worker dying noisily."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _quiet_dask_logs(quiet: bool = True) -> Iterator[None]:
+    """Silence this process's Dask, tornado and asyncio loggers for the block, then restore
+    them (each logger: Dask's logging config gives some their own level)."""
+    if not quiet:
+        yield
+        return
+    names = {*_NOISY, *(n for n in logging.root.manager.loggerDict if n.split(".")[0] in _NOISY)}
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+_NOISY = ("distributed", "tornado", "asyncio")
 
 
 def _dask_task(setup, setup_args, run_batch, batch):

@@ -30,23 +30,25 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from lachin_sim.config.files import read_config, read_toml
+from lachin_sim.config.files import read_config, read_toml, referenced_file
+from lachin_sim.config.types import MODEL_CONFIG, NonNegativeInt, PositiveInt
+from lachin_sim.config.validation import validate_scenario
 from lachin_sim.errors import ConfigError, Problem
 from lachin_sim.outputs.censoring import censored_stats, is_time_to_event, quantiles
-from lachin_sim.studies.designs import Design, design_problems
+from lachin_sim.outputs.folders import atomic_write_text, prepare_output_dir
+from lachin_sim.studies.designs import Design, check_run_count, design_problems
 from lachin_sim.studies.sweep import SweepResult, run_sweep
 
 COMPARED = ("days_to_first_shortage", "shortage_days", "share_met", "kcal_per_person_day")
 
 
 class NamedScenario(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = MODEL_CONFIG
 
     description: str = ""
     overrides: dict[str, object] = {}  # dotted path -> value, laid over the base
@@ -55,12 +57,12 @@ class NamedScenario(BaseModel):
 class ScenarioSet(BaseModel):
     """A scenarios file: the base scenario, the named variants, how many replications."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = MODEL_CONFIG
 
     base: str  # path of the base scenario TOML, relative to this file
     description: str = ""
-    replications: Annotated[int, Field(gt=0)] = 20
-    seed: Annotated[int, Field(ge=0)] = 0
+    replications: PositiveInt = 20
+    seed: NonNegativeInt = 0
     scenarios: dict[str, NamedScenario] = Field(min_length=1)
 
 
@@ -71,7 +73,7 @@ def load_scenario_set(path: str | os.PathLike) -> tuple[ScenarioSet, Path]:
         config = ScenarioSet.model_validate(read_toml(path))
     except ValidationError as exc:
         raise ConfigError(str(path), design_problems(exc)) from None
-    return config, path.parent / config.base
+    return config, referenced_file(path, "base", config.base, "base scenario")
 
 
 def _scenario_set(scenarios: str | os.PathLike | dict) -> tuple[ScenarioSet, dict, str]:
@@ -149,14 +151,16 @@ class Comparison:
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write comparison.csv, scenario_runs.csv, scenario_bands.csv and comparison.json (the
-        names, descriptions and sweep spec): :func:`load_comparison` reads the folder back."""
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.runs.to_csv(folder / "scenario_runs.csv", index=False)
-        self.bands.to_csv(folder / "scenario_bands.csv", index=False)
-        self.table.to_csv(folder / "comparison.csv", index=False)
+        names, descriptions and sweep spec) into a new, empty or comparison folder (any other
+        folder is refused: see ``outputs.folders``); :func:`load_comparison` reads it back."""
+        folder = prepare_output_dir(directory, "comparison")
+        for name, table in (("scenario_runs", self.runs), ("scenario_bands", self.bands),
+                            ("comparison", self.table)):  # fmt: skip
+            atomic_write_text(folder / f"{name}.csv", table.to_csv(index=False))
         about = {"names": self.names, "descriptions": self.descriptions, "spec": self.sweep.spec}
-        (folder / "comparison.json").write_text(json.dumps(about, indent=1, default=str) + "\n")
+        atomic_write_text(
+            folder / "comparison.json", json.dumps(about, indent=1, default=str) + "\n"
+        )
         return folder
 
 
@@ -237,9 +241,15 @@ def compare(
     if unknown:
         raise ConfigError(source.split(" -> ")[0], [Problem("--only", unknown,
                           f"unknown scenario; defined: {', '.join(config.scenarios)}")])  # fmt: skip
+    label = source.split(" -> ")[0]
+    for n in names:  # name the scenario whose overrides are wrong
+        validate_scenario(raw, f"{label} [scenarios.{n}.overrides] -> {source.split(' -> ')[-1]}",
+                          overrides=config.scenarios[n].overrides)  # fmt: skip
     design = Design(kind="points", explicit=[config.scenarios[n].overrides for n in names])
+    replications = config.replications if replications is None else replications
+    check_run_count(design, replications, label)
     result = run_sweep(raw, source, design,
-                       replications or config.replications, config.seed, executor=executor,
+                       replications, config.seed, executor=executor,
                        workers=workers, scheduler=scheduler, out=out, resume=resume,
                        progress=progress)  # fmt: skip
     return Comparison(sweep=result, names=names,

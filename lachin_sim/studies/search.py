@@ -25,6 +25,8 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from lachin_sim.config.schema import Scenario
+from lachin_sim.config.types import is_finite_number
+from lachin_sim.errors import ConfigError, Problem
 
 
 @dataclass
@@ -91,6 +93,7 @@ def minimum_parameter(
 
     if better not in ("higher", "lower"):
         raise ValueError("better must be 'higher' or 'lower'")
+    _check_search(parameter, low, high, step, probability, replications)
     tried: dict[float, dict] = {}
 
     def meets(value: float) -> bool:
@@ -131,6 +134,26 @@ def minimum_parameter(
         answer = hi
     rows = sorted(tried.values(), key=lambda r: r[parameter])
     return SearchResult(parameter=parameter, value=answer, evaluations=pd.DataFrame(rows))
+
+
+def _check_search(parameter: str, low: float, high: float, step: float, probability: float,
+                  replications: int) -> None:  # fmt: skip
+    """The search range and step are finite, low <= high, step > 0, 0 < probability <= 1."""
+    problems = [Problem(name, value, "must be a finite number")
+                for name, value in (("low", low), ("high", high), ("step", step),
+                                    ("probability", probability))
+                if not is_finite_number(value)]  # fmt: skip
+    if not problems:
+        if low > high:
+            problems.append(Problem("high", high, f"must be >= low ({low:g})"))
+        if step <= 0:
+            problems.append(Problem("step", step, "must be > 0"))
+        if not 0 < probability <= 1:
+            problems.append(Problem("probability", probability, "must be in (0, 1]"))
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        problems.append(Problem("replications", replications, "must be a whole number >= 1"))
+    if problems:
+        raise ConfigError(f"minimum_parameter ({parameter})", problems)
 
 
 def minimum_from_sweep(

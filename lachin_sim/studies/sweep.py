@@ -26,7 +26,7 @@ import hashlib
 import html
 import json
 import os
-import tempfile
+import secrets
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +43,9 @@ from lachin_sim.errors import ConfigError, Problem, SweepInterrupted
 from lachin_sim.model.population import tick_starts
 from lachin_sim.model.streams import spawn_seeds
 from lachin_sim.outputs.censoring import censored_stats, is_time_to_event, quantiles
+from lachin_sim.outputs.folders import atomic_write_text, check_output_dir, prepare_output_dir
 from lachin_sim.outputs.metrics import by_commodity
-from lachin_sim.studies.designs import Design, check_parameters, design_problems
+from lachin_sim.studies.designs import Design, check_parameters, check_run_count, design_problems
 from lachin_sim.studies.executors import EXECUTORS, run_batches
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -271,12 +272,14 @@ class SweepResult:
         return f"<p>{html.escape(repr(self))}</p>{html_table(table)}{more}"
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write runs.csv, bands.csv, design.csv and sweep.json (the consolidated sweep)."""
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
+        """Write runs.csv, bands.csv, design.csv and sweep.json (the consolidated sweep) into a
+        new, empty or sweep folder (any other folder is refused: see ``outputs.folders``)."""
+        folder = prepare_output_dir(directory, "sweep")
         for name in ("runs", "bands", "design"):
-            _atomic_write(folder / f"{name}.csv", getattr(self, name).to_csv(index=False))
-        _atomic_write(folder / "sweep.json", json.dumps(self.spec, indent=1, default=str) + "\n")
+            atomic_write_text(folder / f"{name}.csv", getattr(self, name).to_csv(index=False))
+        atomic_write_text(
+            folder / "sweep.json", json.dumps(self.spec, indent=1, default=str) + "\n"
+        )
         self.directory = folder
         return folder
 
@@ -333,7 +336,7 @@ def sweep(
     """
     raw, source = _base_raw(scenario)
     for path, value in (overrides or {}).items():
-        set_dotted(raw, path, value)
+        set_dotted(raw, path, value, source=f"{source} (overrides)")
     kind = design or ("grid" if grid else "lhs" if ranges else "replications")
     try:
         spec_design = Design(kind=kind, grid=grid or {}, ranges=ranges or {}, samples=samples,
@@ -373,8 +376,13 @@ def run_sweep(
         raise ConfigError(
             "sweep", [Problem("executor", executor, f"choose one of {', '.join(EXECUTORS)}")]
         )
+    _check_counts(source, replications=replications, seed=seed, workers=workers,
+                  band_replications=band_replications, batch_size=batch_size)  # fmt: skip
     parameters = design.parameters()
     check_parameters(parameters, source)
+    check_run_count(design, replications, source)
+    if out is not None:
+        check_output_dir(out, "sweep")
     points = design.points(seed)
     n_runs = len(points) * replications
     bad_keep = [i for i in keep_full_runs if not 0 <= i < n_runs]
@@ -450,6 +458,19 @@ def validate_points(raw: dict, source: str, points: list[dict]) -> Scenario:
     return validate_scenario(raw, source, overrides=points[0])
 
 
+def _check_counts(source: str, **counts: int | None) -> None:
+    """Whole numbers the sweep is run with: replications, seed, workers, ... (None: default)."""
+    problems = []
+    for name, value in counts.items():
+        least = 0 if name == "seed" else 1
+        if value is None and name != "replications":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+            problems.append(Problem(name, value, f"must be a whole number >= {least}"))
+    if problems:
+        raise ConfigError(source, problems)
+
+
 def _run(state: _State, store: _Store | None, batches: list, setup_args: tuple, executor: str,
          workers: int | None, scheduler: str | None, bar, out) -> None:  # fmt: skip
     """Run the batches, streaming each finished one to the store; on any stop, say what is saved."""
@@ -465,7 +486,8 @@ def _run(state: _State, store: _Store | None, batches: list, setup_args: tuple, 
                 bar.update(len(results))
     except (KeyboardInterrupt, Exception) as exc:  # what finished is on disk; say how to go on
         where = f" in {out}; rerun with resume (--resume) to finish" if out is not None else ""
-        message = f"sweep stopped after {len(state.done)} of {total} runs ({type(exc).__name__}: {exc}){where}"
+        why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        message = f"sweep stopped after {len(state.done)} of {total} runs ({why}){where}"
         if isinstance(exc, KeyboardInterrupt):
             raise KeyboardInterrupt(message) from exc
         raise SweepInterrupted(message) from exc
@@ -605,11 +627,15 @@ class _Store:
     """The sweep folder: sweep.json (the spec), chunks/*.npz (finished runs), final tables."""
 
     def __init__(self, out: str | os.PathLike, spec: dict, resume: bool):
-        self.folder = Path(out)
+        self.folder = check_output_dir(out, "sweep")  # a new, empty or sweep folder
         self.chunks = self.folder / "chunks"
         spec_path = self.folder / "sweep.json"
         if spec_path.exists():
-            old = json.loads(spec_path.read_text())
+            try:
+                old = json.loads(spec_path.read_text())
+            except (ValueError, OSError) as exc:
+                raise ConfigError(str(spec_path), [Problem("", None, f"cannot be read ({exc}); "
+                                  "the sweep folder is damaged: choose another folder")]) from None  # fmt: skip
             if not resume:
                 raise ConfigError(str(self.folder), [Problem("--out", str(self.folder),
                     "already holds a sweep; add --resume to continue it, or choose another folder")])  # fmt: skip
@@ -620,16 +646,17 @@ class _Store:
                     why = (f"holds a sweep made with lachin-sim {old.get('package_version')}; this is "
                            f"{spec['package_version']}, and results of two versions must not mix")  # fmt: skip
                 raise ConfigError(str(self.folder), [Problem("--resume", str(self.folder), why)])
-        self.chunks.mkdir(parents=True, exist_ok=True)
+        prepare_output_dir(self.folder, "sweep")
+        self.chunks.mkdir(exist_ok=True)
         self._lock = _lock(self.folder)
         if not spec_path.exists():
-            _atomic_write(spec_path, json.dumps(spec, indent=1, default=str) + "\n")
+            atomic_write_text(spec_path, json.dumps(spec, indent=1, default=str) + "\n")
         self._count = len(list(self.chunks.glob("chunk-*.npz")))
 
     def close(self) -> None:
         """Release the folder for other sessions."""
         if self._lock is not None:
-            self._lock.close()
+            self._lock.release()
             self._lock = None
 
     def load_into(self, state: _State) -> None:
@@ -660,9 +687,9 @@ class _Store:
                  else np.zeros((0, len(QUANTILES), *shape), np.float32))  # fmt: skip
         self._count += 1
         final = self.chunks / f"chunk-{self._count:06d}-{os.getpid()}.npz"
-        fd, tmp = tempfile.mkstemp(dir=self.chunks, prefix=".tmp-", suffix=".npz")
+        tmp = self.chunks / f".tmp-{os.getpid()}-{secrets.token_hex(4)}.npz"
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "xb") as fh:  # mode 0o666 less the umask, like every other file
                 np.savez(fh, rows=np.frombuffer(json.dumps(rows).encode(), dtype=np.uint8),
                          series=series, has_series=has,
                          band_points=np.array(completed, dtype=np.int64), bands=bands)  # fmt: skip
@@ -675,22 +702,13 @@ class _Store:
 
 
 def _lock(folder: Path):
-    """An exclusive lock on the sweep folder for this session (None where locks are unavailable)."""
+    """An exclusive lock on the sweep folder (``.lock``, a filelock) for this session."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(folder / ".lock", timeout=0)
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX
-        return None
-    handle = open(folder / ".lock", "w")  # noqa: SIM115 - held open for the session
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
+        lock.acquire()
+    except Timeout:
         raise ConfigError(str(folder), [Problem("--out", str(folder),
                           "is in use by another running sweep; wait for it or choose another folder")]) from None  # fmt: skip
-    return handle
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    return lock
