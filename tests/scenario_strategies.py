@@ -402,4 +402,8 @@ def scenario_dicts(draw) -> dict:
             cap["uses"] = draw(st.lists(st.sampled_from(sorted(uses)), min_size=1, unique=True))
         caps.append(cap)
     raw["rationing"] = {"rules": rules, "caps": caps}
+    if "kcal_per_unit" in commodities["food"] and draw(st.integers(0, 3)) == 0:
+        # the health model, with a requirement of its own so every group has one
+        raw["health"] = {"bands": draw(st.integers(1, 4)),
+                         "default": {"requirement_kcal_per_person_day": draw(st.floats(500, 3000))}}  # fmt: skip
     return raw

@@ -1,4 +1,4 @@
-"""Health figures (outputs/health_plots.py) take one run's table or quantiles over runs, draw
+"""Health figures (outputs/plots/health.py) take one run's table or quantiles over runs, draw
 one panel per group with the cut-offs, and the IPC famine line; and the health modules'
 docstring examples run (so they do not rot)."""
 
@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from lachin_sim.config.health import HealthConfig
 from lachin_sim.model.health import HealthModel, health_quantiles
-from lachin_sim.outputs.health_plots import bmi_distribution, deaths_per_day
+from lachin_sim.outputs.plots.health import bmi_distribution, deaths_per_day
 
 CONFIG = HealthConfig.model_validate({"bands": 20, "groups": {"children": {"child": True}}})
 
@@ -71,7 +71,7 @@ def test_deaths_per_day(tables, many, tmp_path):
     "lachin_sim.config.health", "lachin_sim.model.health.energy_balance",
     "lachin_sim.model.health.access", "lachin_sim.model.health.mortality",
     "lachin_sim.model.health.model", "lachin_sim.model.health.metrics",
-    "lachin_sim.outputs.health_plots",
+    "lachin_sim.outputs.plots.health",
 ])  # fmt: skip
 def test_docstring_examples_run(module, tmp_path, monkeypatch):
     """Each health module's docstring example runs and prints what it says."""

@@ -163,6 +163,28 @@ def expected_trucks(s: Scenario) -> dict[str, float]:
     return out
 
 
+def food_kcal_need(s: Scenario) -> dict[str, float]:
+    """Each group's food need on the start date, kcal per person per day: the per-person needs
+    of every commodity with an energy density, times the group's need factor and the start
+    month's factor."""
+    month = s.start.month - 1
+    out = dict.fromkeys(s.group_names, 0.0)
+    for name, c in s.commodities.items():
+        if not c.kcal_per_unit:
+            continue
+        uses = c.uses.values() if c.uses else [None]
+        for use in uses:
+            per_person = use.need_per_person_day if use is not None else c.need_per_person_day
+            factors = (use.monthly_need_factors if use is not None and use.monthly_need_factors
+                       is not None else c.monthly_need_factors)  # fmt: skip
+            factor = factors[month] if factors is not None else 1.0
+            for g in use.groups if use is not None and use.groups is not None else s.group_names:
+                group = s.population.groups.get(g)
+                group_factor = group.need_factors.get(name, 1.0) if group is not None else 1.0
+                out[g] += per_person * factor * group_factor * c.kcal_per_unit
+    return out
+
+
 def _size_checks(s: Scenario) -> list[Problem]:
     """Parameters that would make a run endless or its memory huge (see MAX_* above)."""
     out: list[Problem] = []
@@ -544,4 +566,12 @@ def cross_checks(s: Scenario) -> list[Problem]:
     for i, kd in enumerate(s.key_dates):
         in_range(kd.date, f"key_dates.{i}.date", inclusive_end=True)
     out += health_problems(s.health, s.group_names)
+    if s.health is not None:
+        need = food_kcal_need(s)
+        for g in s.group_names:
+            if need[g] <= 0 and s.health.physiology(g).requirement_kcal_per_person_day is None:
+                out.append(Problem("health", g, f"group {g!r} needs no food with an energy "
+                                   "density (kcal_per_unit) on the start date, so the health model "
+                                   "has no requirement for it: give it a food need or set "
+                                   f"health.groups.{g}.requirement_kcal_per_person_day"))  # fmt: skip
     return out

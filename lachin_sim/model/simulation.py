@@ -70,15 +70,12 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
     shortages = metrics.shortage_episodes(stocks, scenario)
     convoys.finish()
     summary = metrics.summarize(stocks, convoy_log, scenario, convoys.withheld, tables["flows"])
-    summary = pd.concat(
-        [
-            summary,
-            pd.Series(
-                outcome_metrics(scenario, stocks, tables["uses"], tables["groups"], crossings),
-                dtype=float,
-            ),
-        ]
-    ).rename("value")
+    extra = outcome_metrics(scenario, stocks, tables["uses"], tables["groups"], crossings)
+    if "health" in tables:
+        from lachin_sim.model.health import health_metrics
+
+        extra |= health_metrics(tables["health"], scenario.tick_days)
+    summary = pd.concat([summary, pd.Series(extra, dtype=float)]).rename("value")
     metadata = {
         "package": "lachin-sim",
         "version": __version__,
@@ -105,6 +102,8 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
         groups=tables["groups"],
         decisions=tables["decisions"],
         flows=tables["flows"],
+        health=tables.get("health", pd.DataFrame()),
+        health_bands=tables.get("health_bands", pd.DataFrame()),
         crossings=crossings,
         summary=summary,
         metadata=metadata,

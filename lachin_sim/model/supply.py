@@ -84,7 +84,7 @@ class SupplySystem:
         self.generators = [GeneratorSet(n, g, scenario) for n, g in scenario.generators.items()]
         self.order = self._outputs_first()
         self.flows: list = []  # FlowSource objects, set by simulate once the gates exist
-        self.health = None  # HealthModel when the scenario's health table is on
+        self.health = None  # the HealthModel, set below once the food lines are known
         self.food = [i for i, c in enumerate(commodities) if c.kcal_per_unit]
         self._delivered = [0.0] * len(self.names)
         self.settled = 0  # ticks settled so far; the open tick is number `settled`
@@ -98,6 +98,24 @@ class SupplySystem:
         self._kcal_now = np.zeros(len(self.population.names))
         self._kcal_per_unit = {i: c.kcal_per_unit for i, c in enumerate(commodities)
                                if c.kcal_per_unit}  # fmt: skip
+        self.health = self._health_model()  # None unless the scenario's health table is on
+
+    def _health_model(self):
+        """The health model (when the scenario has a ``[health]`` table): each group's food
+        need in kcal per person per day at the start is its requirement."""
+        if self.scenario.health is None:
+            return None
+        from lachin_sim.model.health import HealthModel
+
+        need = np.zeros(len(self.population.names))
+        for i, kcal in self._kcal_per_unit.items():
+            for line in self.lines[i]:
+                if line.group is not None and line.per_person_day is not None:
+                    need[line.group] += line.per_person_day[0] * kcal
+        with np.errstate(invalid="ignore"):
+            need = np.where(need > 0, need, np.nan)  # a group without food need: none to keep
+        return HealthModel(self.scenario.health, self.population.names,
+                           self.population.people.copy(), self.tick_days, need)  # fmt: skip
 
     def _outputs_first(self) -> list[int]:
         """Commodity order with every generator's output before its fuel."""
@@ -335,10 +353,12 @@ class SupplySystem:
         energy = pd.DataFrame(self._energy, columns=energy_cols)
         ticks = energy.pop("tick").to_numpy(dtype=int)
         energy.insert(0, "date", dates[ticks] if n else dates[:0])
-        return {"stocks": stocks, "energy": energy, "uses": self._uses_table(dates),
-                "groups": self._groups_table(dates, pop_rows),
-                "decisions": self._decisions_table(start),
-                "flows": self._flows_table(dates)}  # fmt: skip
+        tables = {"stocks": stocks, "energy": energy, "uses": self._uses_table(dates),
+                  "groups": self._groups_table(dates, pop_rows),
+                  "decisions": self._decisions_table(start), "flows": self._flows_table(dates)}  # fmt: skip
+        if self.health is not None:
+            tables.update(self.health.tables(dates))
+        return tables
 
     def _flows_table(self, dates: np.ndarray) -> pd.DataFrame:
         """One row per tick and flow source: vehicles, people and tonnes that passed, tonnes by

@@ -60,13 +60,14 @@ RUN_TABLES = (
     "stocks", "convoys", "regimes", "energy", "shortages", "uses", "groups", "crossings",
     "decisions", "flows",
 )  # fmt: skip
+OPTIONAL_RUN_TABLES = ("health", "health_bands")  # only when the health model is on
 
 # What the tool writes in each kind of folder, as file-name patterns. A run folder's marker
 # also lists its files; these patterns cover folders written before markers existed
 # (lachin-sim 0.1.0) and the plots `lachin-sim plot` adds later.
 STANDARD_ENTRIES = {
     "run": (
-        *(f"{t}.{ext}" for t in RUN_TABLES for ext in ("csv", "parquet")),
+        *(f"{t}.{ext}" for t in (*RUN_TABLES, *OPTIONAL_RUN_TABLES) for ext in ("csv", "parquet")),
         "summary.csv", "config.json", "config.toml", MARKER, "depletion.png",
         "shortage_timeline.png", "health_*.png", "report.html",
     ),

@@ -119,7 +119,12 @@ def metric_names(scenario: Scenario) -> list[str]:
         names += [f"{m}:{op}" for m in OPERATOR_METRICS]
     from lachin_sim.outputs.outcomes import outcome_metric_names
 
-    return names + outcome_metric_names(scenario)
+    names += outcome_metric_names(scenario)
+    if scenario.health is not None:
+        from lachin_sim.model.health import health_metric_names
+
+        names += health_metric_names(scenario.group_names)
+    return names
 
 
 def summarize(

@@ -23,9 +23,17 @@ import pandas as pd
 from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError, Problem
 from lachin_sim.model.checkpoint import TIME_FIELDS
-from lachin_sim.outputs.folders import MARKER, RUN_TABLES, folder_kind, replacing, write_marker
+from lachin_sim.outputs.folders import (
+    MARKER,
+    OPTIONAL_RUN_TABLES,
+    RUN_TABLES,
+    folder_kind,
+    replacing,
+    write_marker,
+)
 
 TABLES = RUN_TABLES  # one CSV (and Parquet) per table
+OPTIONAL_TABLES = OPTIONAL_RUN_TABLES  # written when the health model is on
 DATE_COLUMNS = {
     "stocks": ["date"],
     "convoys": list(TIME_FIELDS),
@@ -37,6 +45,8 @@ DATE_COLUMNS = {
     "crossings": ["date"],
     "decisions": ["decided", "effective"],
     "flows": ["date"],
+    "health": ["date"],
+    "health_bands": ["date"],
 }
 # Text columns that may hold empty strings (CSV writes them as empty cells, read back as "").
 TEXT_COLUMNS = {
@@ -66,6 +76,8 @@ class Result:
         default_factory=pd.DataFrame
     )  # one row per ration change by rule
     flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per (date, flow source)
+    health: pd.DataFrame = field(default_factory=pd.DataFrame)  # (date, group); health model on
+    health_bands: pd.DataFrame = field(default_factory=pd.DataFrame)  # (date, group, sex, band)
 
     def headline(self) -> pd.DataFrame:
         """One row per commodity with a need: the day (and date) need first went unmet (NaN:
@@ -133,8 +145,10 @@ class Result:
         return target
 
     def _write(self, folder: Path, plots: bool) -> None:
-        for name in TABLES:
+        for name in (*TABLES, *OPTIONAL_TABLES):
             table: pd.DataFrame = getattr(self, name)
+            if name in OPTIONAL_TABLES and table.empty and not len(table.columns):
+                continue  # the health model was off: no table
             table.to_csv(folder / f"{name}.csv", index=False)
             if _has_pyarrow():
                 table.to_parquet(folder / f"{name}.parquet", index=False)
@@ -180,6 +194,8 @@ class Result:
         )
         scenario.with_provenance(metadata.get("source"), metadata.get("overrides") or [])
         tables = {name: _read_table(folder, name) for name in TABLES}
+        tables |= {name: _read_table(folder, name) for name in OPTIONAL_TABLES
+                   if (folder / f"{name}.csv").exists()}  # fmt: skip
         summary = _read_csv(folder / "summary.csv", [])
         try:
             summary = summary.set_index("metric")["value"].astype(float)

@@ -5,6 +5,7 @@ returns a matplotlib Figure.
 - :mod:`.sweep`: many runs: :func:`heatmap`, :func:`response`, :func:`fan_chart`,
   :func:`shortage_probability`;
 - :mod:`.compare`: named scenarios: :func:`scenario_overlay`;
+- :mod:`.health`: the health model: :func:`bmi_distribution`, :func:`deaths_per_day`;
 - :mod:`.common`: colours (colour-blind safe), date axes, regime shading, dated marks.
 
 No pyplot global state: figures are built with ``matplotlib.figure.Figure`` and saved with
@@ -17,6 +18,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from lachin_sim.outputs.plots.compare import scenario_overlay
+from lachin_sim.outputs.plots.health import bmi_distribution, deaths_per_day
 from lachin_sim.outputs.plots.run import depletion, save_standard_plots, shortage_timeline
 from lachin_sim.outputs.plots.sweep import (
     default_figure,
@@ -30,6 +32,8 @@ from lachin_sim.outputs.plots.sweep import (
 
 __all__ = [
     "Figure",
+    "bmi_distribution",
+    "deaths_per_day",
     "default_figure",
     "depletion",
     "fan_chart",

@@ -228,11 +228,20 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
 
 
 def save_standard_plots(result, folder: str | Path, dpi: int = 130) -> list[Path]:
-    """Write depletion.png and shortage_timeline.png into ``folder``; returns their paths."""
+    """Write depletion.png and shortage_timeline.png into ``folder`` (and, with the health
+    model on, health_bmi.png and health_deaths.png); returns their paths."""
+    from lachin_sim.outputs.plots.health import bmi_distribution, deaths_per_day
+
     folder = Path(folder)
     paths = []
-    for name, build in (("depletion", depletion), ("shortage_timeline", shortage_timeline)):
+    figures = [("depletion", lambda: depletion(result)),
+               ("shortage_timeline", lambda: shortage_timeline(result))]  # fmt: skip
+    health = getattr(result, "health", None)
+    if health is not None and len(health):
+        figures += [("health_bmi", lambda: bmi_distribution(health)),
+                    ("health_deaths", lambda: deaths_per_day(health))]  # fmt: skip
+    for name, build in figures:
         path = folder / f"{name}.png"
-        build(result).savefig(path, dpi=dpi)
+        build().savefig(path, dpi=dpi)
         paths.append(path)
     return paths

@@ -17,16 +17,14 @@ Colours are the Okabe-Ito palette, readable with colour-blindness.
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from lachin_sim.config.health import AGGREGATE, BMI_CUTOFFS, WHZ_GAM, WHZ_SAM
+from lachin_sim.outputs.plots.common import OKABE_ITO, date_axis
 
-OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-             "#F0E442"]  # fmt: skip
 BMI_LABELS = {cut: f"{cut:g} {name}" for cut, name in zip(
     BMI_CUTOFFS, ("underweight", "moderate", "severe", "fatal (men)"), strict=True)}  # fmt: skip
 FAMINE_CDR = 2.0  # deaths per 10,000 per day, IPC Famine [health:K1]
@@ -34,12 +32,6 @@ FAMINE_CDR = 2.0  # deaths per 10,000 per day, IPC Famine [health:K1]
 
 def _is_quantiles(data: pd.DataFrame) -> bool:
     return {"series", "q05", "q50", "q95"} <= set(data.columns)
-
-
-def _date_axis(ax) -> None:
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def _groups(data: pd.DataFrame, groups: list[str] | None) -> list[str]:
@@ -99,7 +91,7 @@ def bmi_distribution(data: pd.DataFrame, groups: list[str] | None = None) -> Fig
                         textcoords="offset points", fontsize=7, va="center", color="0.25")  # fmt: skip
         ax.set_ylabel(f"{group}\n{'weight-for-height z' if child else 'BMI, kg/m²'}")
         ax.grid(True, axis="y", lw=0.4, alpha=0.6)
-        _date_axis(ax)
+        date_axis(ax)
     band = "5-95 % over runs" if many else "5-95 % of people"
     handles = [Patch(color="0.5", alpha=0.35, label=band)]
     fig.legend(handles=handles, loc="outside lower center", fontsize=8, frameon=False)
@@ -151,7 +143,7 @@ def deaths_per_day(data: pd.DataFrame, groups: list[str] | None = None,
     ax_cum.set_ylim(bottom=0)
     for ax in (ax_cdr, ax_cum):
         ax.grid(True, axis="y", lw=0.4, alpha=0.6)
-        _date_axis(ax)
+        date_axis(ax)
     handles, _ = ax_cdr.get_legend_handles_labels()
     if many:
         handles.append(Patch(color="0.5", alpha=0.15, label="5-95 % over runs"))
