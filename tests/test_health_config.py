@@ -1,5 +1,5 @@
 """The [health] table of a scenario: optional, strict, inherited per group, checked across
-fields (config/health.py; called from validation.cross_checks with the one group 'all')."""
+fields (config/health.py; called from validation.cross_checks with the scenario's groups)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,23 @@ from lachin_sim.config.validation import validate_scenario
 from lachin_sim.errors import ConfigError
 
 HEALTH = {"bands": 20, "groups": {"all": {"male_share": 0.48}}}
+# the health model needs food with an energy density: the tiny scenario's food gets one
+FOOD = {"food": {"unit": "t", "initial_stock": 10.0, "need_per_person_day": 0.001,
+                 "kcal_per_unit": 3_500_000.0},
+        "fuel": {"unit": "t", "initial_stock": 2.0, "need_per_person_day": 0.0002}}  # fmt: skip
 
 
 def test_health_is_optional(make_scenario):
     """A scenario without [health] validates and has no health config; with it, it has one."""
     assert make_scenario().health is None
-    s = make_scenario(health=HEALTH)
+    s = make_scenario(health=HEALTH, commodities=FOOD)
     assert s.health is not None and s.health.bands == 20
     assert s.health.physiology("all").male_share == 0.48
 
 
 def refusal(make_raw, health: dict) -> str:
     with pytest.raises(ConfigError) as info:
-        validate_scenario(make_raw(health=health), source="tiny.toml")
+        validate_scenario(make_raw(health=health, commodities=FOOD), source="tiny.toml")
     return str(info.value)
 
 
@@ -125,13 +129,15 @@ def test_reference_snippets_validate(make_raw):
     for block in blocks:
         raw = tomllib.loads(block)
         if "health" in raw and "name" not in raw:
-            validate_scenario(make_raw(health=raw["health"]), source="config_reference.md")
+            validate_scenario(
+                make_raw(health=raw["health"], commodities=FOOD), source="config_reference.md"
+            )
 
 
 def test_without_health_the_resolved_config_is_unchanged(make_scenario):
     """A scenario without [health] resolves to a dict without a health key, so its digest
     (config_sha256 of saved results) is what it was before the table existed."""
     assert "health" not in make_scenario().to_dict()
-    with_health = make_scenario(health=HEALTH)
+    with_health = make_scenario(health=HEALTH, commodities=FOOD)
     assert with_health.to_dict()["health"]["bands"] == 20
     assert with_health.digest() != make_scenario().digest()

@@ -13,6 +13,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import lachin_sim as ls
@@ -145,8 +146,15 @@ def test_depletion_legend_speaks_of_days_and_announces_capped_lines(blockade):
     assert "above 120 d" in medicine and "peak" in medicine
     marks = [t.get_text() for t in by_gid(drawn(fig), "mark-label")]
     assert any("exodus" in m and "people" in m for m in marks)
-    assert any("food ration 47%" in m for m in marks)
-    assert any("dated ration cap" in label for label in labels)
+    first = blockade.decisions[blockade.decisions["commodity"] == "food"].iloc[0]
+    assert any(f"food ration {first.ration:.0%} (rule)" in m for m in marks)
+    assert any("ration decided" in label for label in labels)
+    recorded = ls.simulate(
+        ls.load_scenario(REPO / "configs" / "blockade_2023_recorded.toml"), seed=1
+    )
+    fig = ls.plot.depletion(recorded)
+    marks = [t.get_text() for t in by_gid(drawn(fig), "mark-label")]
+    assert any("food ration 47%" in m for m in marks)  # a dated cap
 
 
 def test_overrides_are_recorded_in_metadata_and_figure_headers(run_cli, configs_dir, tmp_path):

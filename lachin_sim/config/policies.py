@@ -25,7 +25,7 @@ class StretchRule(Model):
     inflow_window_days: NonNegative = 14.0  # deliveries + production averaged over this; 0 = none
     floor: Probability = 0.0  # never ration below this share of need
     ceiling: Probability = 1.0  # never serve above this share of need
-    trigger_days_of_supply: Positive | None = None  # no proposal while days of supply >= this
+    trigger_days_of_supply: Positive | None = None  # engage the first tick days of supply < this
 
     @model_validator(mode="after")
     def _one_horizon(self) -> StretchRule:
@@ -43,7 +43,9 @@ class DecisionBehaviour(Model):
     step: Probability = 0.0  # rations are whole multiples of this share (0 = any value)
     min_days_between_changes: NonNegative = 0.0  # days from one change to the next
     delay_days: NonNegative = 0.0  # from the tick whose state calls for a change to the change
-    hysteresis: Probability = 0.0  # a raise needs the rule to offer this much more than now
+    hysteresis: Probability = (
+        0.0  # a change (up or down) needs at least this gap from the ration now
+    )
 
 
 class RationRule(Model):

@@ -228,6 +228,9 @@ class Generator(Model):
     capacity_per_day: NonNegative  # commodity unit / day
     fuel_per_unit: Positive  # fuel unit per commodity unit produced
     priority: Priority = 0  # its claim on the fuel among the fuel's uses (0 = first)
+    serves_priority: Priority | None = (
+        None  # backup: covers only uses of this priority or higher (lower number); None = all
+    )
 
 
 class SeverityBand(Model):

@@ -52,7 +52,7 @@ Integer = Annotated[int, BeforeValidator(_not_a_boolean)]
 NonNegativeInt = Annotated[Integer, Field(ge=0)]
 PositiveInt = Annotated[Integer, Field(gt=0)]
 Priority = Annotated[Integer, Field(ge=0)]  # lower is served first
-Moment = dt.datetime | dt.date  # a date means its midnight; a datetime is local time of day
+Moment = dt.date | dt.datetime  # a date means its midnight; a datetime is local time of day
 
 
 def is_finite_number(value: object) -> bool:

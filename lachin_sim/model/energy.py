@@ -85,6 +85,7 @@ class GeneratorSet:
         self.max_output = gen.capacity_per_day * scenario.tick_days
         self.fuel_per_unit = gen.fuel_per_unit
         self.priority = gen.priority
+        self.serves_priority = gen.serves_priority
 
     def fuel_wanted(self, wanted: float) -> float:
         """Fuel needed to produce up to ``wanted`` (commodity unit) within capacity."""

@@ -207,7 +207,12 @@ class SupplySystem:
             planned = 0.0
             for g, gen in enumerate(self.generators):
                 if gen.commodity == self.names[i]:
-                    fuel = gen.fuel_wanted(budget[i] - st.level - planned)
+                    covered = budget[i]
+                    if gen.serves_priority is not None:  # a backup: only the first uses
+                        covered = min(covered, sum(t for ln, t in zip(self.lines[i], target[i],
+                                                                      strict=True)
+                                                   if ln.priority <= gen.serves_priority))  # fmt: skip
+                    fuel = gen.fuel_wanted(covered - st.level - planned)
                     fuel_plan[g] = fuel
                     planned += fuel / gen.fuel_per_unit
                     conv[self.index[gen.fuel]] += fuel

@@ -5,11 +5,12 @@ use, need per day, inflow expected from the trailing window, time) and returns a
 
 - :class:`ThresholdRule`: a step down as days of supply fall below thresholds;
 - :class:`StretchRule`: the share that makes the stock plus the expected inflow last to a
-  horizon, ``(stock + inflow x H) / (draw x H)``, bounded by a floor and a ceiling.
+  horizon, ``(stock + inflow x H) / (draw x H)``, bounded by a floor and a ceiling; with a
+  trigger, it engages the first tick days of supply fall below it and stays engaged.
 
 :class:`DecidedRation` takes the lowest proposal and applies the decision behaviour: announced
 steps, at most one change every K days, a delay from the state that calls for a change to the
-change itself, and hysteresis on raises. Dated caps (the replay of recorded decisions) are not
+change itself, and hysteresis (a change smaller than it is not made, up or down). Dated caps (the replay of recorded decisions) are not
 rules: they cap individual demand lines (:func:`line_caps`) and are applied afterwards.
 
 >>> from lachin_sim.config.policies import StretchRule as Cfg
@@ -60,6 +61,7 @@ class StretchRule:
         self.until = until_day
         self.floor, self.ceiling = config.floor, config.ceiling
         self.trigger = config.trigger_days_of_supply
+        self.engaged = self.trigger is None  # a trigger starts rationing; it then stays on
 
     def horizon_at(self, t: float) -> float:
         """Days from ``t`` to the horizon (at least one day)."""
@@ -73,8 +75,10 @@ class StretchRule:
             return None  # nothing seen yet: no basis for a decision
         if draw_per_day <= 0:
             return self.ceiling
-        if self.trigger is not None and stock / draw_per_day >= self.trigger:
-            return None  # stocks are not yet low enough for the rule to engage
+        if not self.engaged:
+            if stock / draw_per_day >= self.trigger:
+                return None  # stocks are not yet low enough for the rule to engage
+            self.engaged = True
         h = self.horizon_at(t)
         wanted = float(draw_per_day) * h
         if wanted <= 0:  # a need too small to represent
@@ -132,9 +136,8 @@ class DecidedRation:
         effective_tick = k + self.delay_ticks
         effective_t = effective_tick * self.tick_days
         if self.pending is None and effective_t - self.last_change >= self.min_gap - EPS:
-            cut = share < self.current - EPS
-            raise_ = share > self.current + EPS and share >= self.current + self.hysteresis - EPS
-            if cut or raise_:
+            gap = abs(share - self.current)
+            if gap > EPS and gap >= self.hysteresis - EPS:  # a change worth announcing
                 self.pending = _Pending(effective_tick, share, name)
                 if self.delay_ticks == 0:
                     self._apply(k, k, share, name, decided=k)
@@ -165,8 +168,8 @@ def build_rule(rule: RationRule, scenario_day, tick_days: float) -> DecidedRatio
 
 class InflowWindow:
     """Mean inflow per day over a trailing window of ticks (what a planner expects to arrive).
-    Early in a run the mean is over the ticks seen so far; before the first tick it is
-    unknown (None), and rules that need it make no proposal."""
+    Until a whole window has been seen it is unknown (None), and rules that need it make no
+    proposal: a planner does not judge deliveries on a day or two."""
 
     def __init__(self, window_days: float, tick_days: float):
         self.n = max(round(window_days / tick_days), 0)
@@ -176,10 +179,10 @@ class InflowWindow:
     def rate(self) -> float | None:
         if self.n == 0:
             return 0.0
-        if not self.history:
+        if len(self.history) < self.n:
             return None
         recent = self.history[-self.n :]
-        return sum(recent) / (len(recent) * self.tick_days)
+        return sum(recent) / (self.n * self.tick_days)
 
     def record(self, amount: float) -> None:
         self.history.append(amount)

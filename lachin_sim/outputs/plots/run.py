@@ -42,17 +42,25 @@ RATION_MARK = OKABE_ITO[0]  # blue: apart from every colour of the share scale
 OUTFLOW_MARK_SHARE = 0.01  # population outflows of at least this share of people are marked
 
 
-def run_marks(scenario) -> list[tuple[pd.Timestamp, str]]:
+def run_marks(scenario, decisions: pd.DataFrame | None = None) -> list[tuple[pd.Timestamp, str]]:
     """Dated events of a run, labelled: regime changes on the first corridor, dated ration
-    caps, population outflows of at least ``OUTFLOW_MARK_SHARE`` of the people (consecutive
-    outflows with one note counted together, e.g. the exodus), and the config's key dates."""
+    caps, the ration changes a rule decided (the run's ``decisions`` table), population outflows
+    of at least ``OUTFLOW_MARK_SHARE`` of the people (consecutive outflows with one note counted
+    together, e.g. the exodus), and the config's key dates."""
     s = scenario
     main = next(iter(s.corridors))
     marks = [(pd.Timestamp(e.start), f"{_short(e.start)}: {main} {e.regime}")
              for e in s.corridors[main].timeline[1:]]  # fmt: skip
     for cap in s.rationing.caps:
+        level = (f"{cap.ration:.0%}" if cap.ration is not None
+                 else f"{cap.amount_per_person_day:g} {s.commodities[cap.commodity].unit}/person/day")  # fmt: skip
+        who = f" ({', '.join(cap.groups)})" if cap.groups else ""
         marks.append((pd.Timestamp(cap.start),
-                      f"{_short(cap.start)}: {cap.commodity} ration {cap.ration:.0%}"))  # fmt: skip
+                      f"{_short(cap.start)}: {cap.commodity} ration {level}{who}"))  # fmt: skip
+    if decisions is not None:
+        for row in decisions.itertuples():
+            marks.append((pd.Timestamp(row.effective),
+                          f"{_short(row.effective)}: {row.commodity} ration {row.ration:.0%} (rule)"))  # fmt: skip
     for start, end, people, note in outflow_groups(s):
         if people >= OUTFLOW_MARK_SHARE * s.population.initial:
             marks.append((pd.Timestamp(start),
@@ -89,7 +97,7 @@ def depletion(result, max_days: float = DAYS_OF_SUPPLY_CAP) -> Figure:
     main = next(iter(s.corridors))
     start, end = pd.Timestamp(s.start), pd.Timestamp(s.end)
     others: dict[str, str] = {}
-    marks = run_marks(s)
+    marks = run_marks(s, getattr(result, "decisions", None))
     links_h = 0.25 + 0.22 * len(s.links) if s.links else 0
     ratios = [0.5, 3, 2] + ([links_h] if s.links else [])  # the strip is resized below
     fig = Figure(figsize=(FIGURE_WIDTH_IN, 7.6 + links_h * 0.9), layout="constrained")
@@ -107,11 +115,13 @@ def depletion(result, max_days: float = DAYS_OF_SUPPLY_CAP) -> Figure:
             dos_handles.append(Line2D([], [], color=colours[c], lw=1.6, label=label))
         met = df["share_met"].rolling(7, min_periods=1).mean() * 100
         ax_met.plot(dates, met, color=colours[c], lw=1.3, label=c)
-    for cap in s.rationing.caps:
-        if cap.commodity in colours:
-            cap_end = pd.Timestamp(cap.end) if cap.end else end
-            ax_met.hlines(cap.ration * 100, pd.Timestamp(cap.start), cap_end,
-                          colors=colours[cap.commodity], linestyles="--", lw=1.0)  # fmt: skip
+    rationed = []
+    for c in commodities:  # the ration decided (by rule or by a dated cap), where below need
+        df = stocks[stocks["commodity"] == c]
+        if (df["ration"] < 1 - SHORT_TOLERANCE).any():
+            rationed.append(c)
+            ax_met.step(df["date"], df["ration"] * 100, where="post", color=colours[c],
+                        ls="--", lw=1.0)  # fmt: skip
     for ax in axes[1:]:
         mark_dates(ax, marks, label=False)
     for ax in (ax_dos, ax_met):
@@ -127,8 +137,9 @@ def depletion(result, max_days: float = DAYS_OF_SUPPLY_CAP) -> Figure:
     legend = {"loc": "center left", "bbox_to_anchor": (1.0, 0.5), "fontsize": 8, "frameon": False}
     ax_dos.legend(handles=dos_handles + regime_legend(result.regimes, main, others), **legend)
     met_handles, _ = ax_met.get_legend_handles_labels()
-    if s.rationing.caps:
-        met_handles.append(Line2D([], [], color="0.3", ls="--", lw=1.0, label="dated ration cap"))
+    if rationed:
+        met_handles.append(Line2D([], [], color="0.3", ls="--", lw=1.0,
+                                  label="ration decided (rule or dated cap)"))  # fmt: skip
     ax_met.legend(handles=met_handles, **legend)
     if s.links:
         link_strip(axes[3], result)
