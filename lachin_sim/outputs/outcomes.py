@@ -4,6 +4,8 @@ summary metrics (``metric:name``); :func:`outcome_metric_names` lists them befor
 
 - ``days_to_first_ration_cut:<commodity>``: days from the start to the first tick whose ration
   is below full need (by rule or by a dated cap); NaN if never.
+- ``days_to_stock_empty:<commodity>``: for a storable commodity, days to the first tick that
+  ends with no stock left; NaN if never.
 - ``days_to_outcome_lost:<commodity>.<use>``: for a use with an ``outcome`` (e.g. "public
   transport runs"), days to the first tick in which the use got less than
   ``outcome_min_share`` of its need; NaN if never.
@@ -36,6 +38,9 @@ def outcome_metric_names(scenario: Scenario) -> list[str]:
         if c.has_need:
             names.append(f"days_to_first_ration_cut:{name}")
     for name, c in scenario.commodities.items():
+        if c.has_need and c.storage_capacity != 0:
+            names.append(f"days_to_stock_empty:{name}")
+    for name, c in scenario.commodities.items():
         names += [f"days_to_outcome_lost:{name}.{u}" for u, use in c.uses.items() if use.outcome]
     for name, c in scenario.commodities.items():
         if c.has_need and c.storage_capacity == 0:
@@ -66,6 +71,13 @@ def outcome_metrics(
         out[f"days_to_first_ration_cut:{name}"] = (
             float(_days(rows["date"], start)[cut.argmax()]) if cut.any() else np.nan
         )
+    for name, c in scenario.commodities.items():
+        if c.has_need and c.storage_capacity != 0:
+            rows = stocks[stocks["commodity"] == name]
+            empty = rows["stock"].to_numpy() <= EPS
+            out[f"days_to_stock_empty:{name}"] = (
+                float(_days(rows["date"], start)[empty.argmax()]) if empty.any() else np.nan
+            )
     for name, c in scenario.commodities.items():
         for u, use in c.uses.items():
             if not use.outcome:

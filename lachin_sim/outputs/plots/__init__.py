@@ -5,6 +5,7 @@ returns a matplotlib Figure.
 - :mod:`.sweep`: many runs: :func:`heatmap`, :func:`response`, :func:`fan_chart`,
   :func:`shortage_probability`;
 - :mod:`.compare`: named scenarios: :func:`scenario_overlay`;
+- :mod:`.decisions`: the decisions of one run: :func:`rations` (ration by rule, hours of supply);
 - :mod:`.health`: the health model: :func:`bmi_distribution`, :func:`deaths_per_day`;
 - :mod:`.common`: colours (colour-blind safe), date axes, regime shading, dated marks.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from lachin_sim.outputs.plots.compare import scenario_overlay
+from lachin_sim.outputs.plots.decisions import rations
 from lachin_sim.outputs.plots.health import bmi_distribution, deaths_per_day
 from lachin_sim.outputs.plots.run import depletion, save_standard_plots, shortage_timeline
 from lachin_sim.outputs.plots.sweep import (
@@ -38,6 +40,7 @@ __all__ = [
     "depletion",
     "fan_chart",
     "heatmap",
+    "rations",
     "response",
     "save_standard_plots",
     "save_sweep_plots",
