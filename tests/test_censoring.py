@@ -131,3 +131,16 @@ def test_the_time_to_event_metrics_are_the_summary_milestones():
     days = [m for m in COMMODITY_METRICS if m.startswith("days_to_")]
     assert days and all(is_time_to_event(f"{m}:food") for m in days)
     assert not is_time_to_event("shortage_days:food")
+
+
+def test_by_point_takes_a_quantile_of_an_ordinary_metric():
+    """``by_point(metric, q)`` with a number is that quantile over replications, as it is for a
+    time to an event (it raised before: pandas' agg does not take a number)."""
+    sweep = hand_made_sweep({(1.0, 0.0): [10.0] * 4, (2.0, 0.0): [11.0] * 4})
+    sweep.runs["share_met:food"] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    table = sweep.by_point("share_met:food", 0.5).set_index("trucks")
+    assert table.loc[1.0, "share_met:food"] == pytest.approx(0.25)
+    assert table.loc[2.0, "share_met:food"] == pytest.approx(0.65)
+    assert (
+        sweep.by_point("share_met:food", 1.0).set_index("trucks").loc[2.0, "share_met:food"] == 0.8
+    )

@@ -414,12 +414,12 @@ def cross_checks(s: Scenario) -> list[Problem]:
             out.append(Problem(f"{base}.rates", "...", "a dated source sends its departures; "
                                "rates apply to poisson, regular and flow schedules"))  # fmt: skip
         previous_rate: dt.date | None = None
-        for i, step in enumerate(src.rates):
-            in_range(step.date, f"{base}.rates.{i}.date")
-            if previous_rate is not None and step.date <= previous_rate:
-                out.append(Problem(f"{base}.rates.{i}.date", step.date.isoformat(),
+        for i, rate in enumerate(src.rates):
+            in_range(rate.date, f"{base}.rates.{i}.date")
+            if previous_rate is not None and rate.date <= previous_rate:
+                out.append(Problem(f"{base}.rates.{i}.date", rate.date.isoformat(),
                                    f"rate dates must increase (previous: {previous_rate})"))  # fmt: skip
-            previous_rate = step.date
+            previous_rate = rate.date
         if src.rate_unit != "vehicles" and not src.rates:
             out.append(Problem(f"{base}.rate_unit", src.rate_unit,
                                "trucks_per_day counts vehicles; a rate in tonnes or people "
@@ -499,14 +499,14 @@ def cross_checks(s: Scenario) -> list[Problem]:
                 )
             )
 
-    for name, g in s.generators.items():
-        need(g.commodity, commodities, f"generators.{name}.commodity", "commodity")
-        need(g.fuel, commodities, f"generators.{name}.fuel", "commodity")
-        if g.fuel == g.commodity:
+    for name, gen in s.generators.items():
+        need(gen.commodity, commodities, f"generators.{name}.commodity", "commodity")
+        need(gen.fuel, commodities, f"generators.{name}.fuel", "commodity")
+        if gen.fuel == gen.commodity:
             out.append(
                 Problem(
                     f"generators.{name}.fuel",
-                    g.fuel,
+                    gen.fuel,
                     "a generator cannot burn its own output",
                 )
             )
@@ -521,10 +521,11 @@ def cross_checks(s: Scenario) -> list[Problem]:
         if need(cap.commodity, commodities, f"rationing.caps.{i}.commodity", "commodity"):
             c = s.commodities[cap.commodity]
             known_uses = set(c.uses) or {cap.commodity}
-            for j, use in enumerate(cap.uses or []):
-                need(use, known_uses, f"rationing.caps.{i}.uses.{j}", f"use of {cap.commodity}")
-        for j, g in enumerate(cap.groups or []):
-            need(g, groups, f"rationing.caps.{i}.groups.{j}", "population group")
+            for j, use_name in enumerate(cap.uses or []):
+                need(use_name, known_uses, f"rationing.caps.{i}.uses.{j}",
+                     f"use of {cap.commodity}")  # fmt: skip
+        for j, group_name in enumerate(cap.groups or []):
+            need(group_name, groups, f"rationing.caps.{i}.groups.{j}", "population group")
         in_range(cap.start, f"rationing.caps.{i}.start")
         in_range(cap.end, f"rationing.caps.{i}.end", inclusive_end=True)
         if cap.end is not None and cap.end <= cap.start:
@@ -532,21 +533,21 @@ def cross_checks(s: Scenario) -> list[Problem]:
                                f"must be after start ({cap.start})"))  # fmt: skip
 
     total_out = 0.0
-    for i, o in enumerate(s.population.outflows):
-        if o.group is not None:
-            need(o.group, groups, f"population.outflows.{i}.group", "population group")
-        in_range(o.start, f"population.outflows.{i}.start")
-        in_range(o.end, f"population.outflows.{i}.end", inclusive_end=True)
-        if o.end is not None and o.end <= o.start:
+    for i, flow in enumerate(s.population.outflows):
+        if flow.group is not None:
+            need(flow.group, groups, f"population.outflows.{i}.group", "population group")
+        in_range(flow.start, f"population.outflows.{i}.start")
+        in_range(flow.end, f"population.outflows.{i}.end", inclusive_end=True)
+        if flow.end is not None and flow.end <= flow.start:
             out.append(
                 Problem(
                     f"population.outflows.{i}.end",
-                    o.end.isoformat(),
-                    f"must be after start ({o.start})",
+                    flow.end.isoformat(),
+                    f"must be after start ({flow.start})",
                 )
             )
-        total_out += o.people
-    if total_out > s.population.initial:
+        total_out += flow.people
+    if s.population.initial is not None and total_out > s.population.initial:
         out.append(
             Problem(
                 "population.outflows",
@@ -567,9 +568,9 @@ def cross_checks(s: Scenario) -> list[Problem]:
         in_range(kd.date, f"key_dates.{i}.date", inclusive_end=True)
     out += health_problems(s.health, s.group_names)
     if s.health is not None:
-        need = food_kcal_need(s)
+        kcal_need = food_kcal_need(s)
         for g in s.group_names:
-            if need[g] <= 0 and s.health.physiology(g).requirement_kcal_per_person_day is None:
+            if kcal_need[g] <= 0 and s.health.physiology(g).requirement_kcal_per_person_day is None:
                 out.append(Problem("health", g, f"group {g!r} needs no food with an energy "
                                    "density (kcal_per_unit) on the start date, so the health model "
                                    "has no requirement for it: give it a food need or set "

@@ -10,6 +10,7 @@ Each line's dated caps (the replay of recorded decisions) are precomputed per ti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def build_lines(
         for use_name, use in uses.items():
             factors = monthly(use.monthly_need_factors if use.monthly_need_factors is not None
                               else c.monthly_need_factors, months)  # fmt: skip
-            common = {"commodity": ci, "use": use_name, "priority": use.priority,
+            common: dict[str, Any] = {"commodity": ci, "use": use_name, "priority": use.priority,
                       "outcome": use.outcome, "outcome_min_share": use.outcome_min_share}  # fmt: skip
             if use.need_per_person_day > 0 or (use.need_per_day == 0 and not c.uses):
                 for gi, g in enumerate(groups):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lachin_sim.config.policies import RationRule
 from lachin_sim.config.schema import Scenario
 from lachin_sim.model.crossings import Crossings
 from lachin_sim.model.demand import DemandLine, build_lines
@@ -49,6 +50,11 @@ FLOW_COLUMNS = (
 )
 NAN = float("nan")
 EPS = 1e-12
+
+
+def _inflow_window_days(rule: RationRule | None) -> float:
+    """The trailing window (days) of deliveries a commodity's stretch rule counts; 0: none."""
+    return rule.stretch.inflow_window_days if rule is not None and rule.stretch else 0.0
 
 
 class SupplySystem:
@@ -75,9 +81,7 @@ class SupplySystem:
             build_rule(rules[n], scenario.day_of, tick) if n in rules else None for n in self.names
         ]
         self.inflow = [
-            InflowWindow(rules[n].stretch.inflow_window_days
-                         if n in rules and rules[n].stretch is not None else 0.0, tick)
-            for n in self.names
+            InflowWindow(_inflow_window_days(rules.get(n)), tick) for n in self.names
         ]  # fmt: skip
         self.links = [LinkFlow(n, ln, scenario, tick_starts) for n, ln in scenario.links.items()]
         self.hydro = [HydroPlant(n, h, scenario, months) for n, h in scenario.hydro.items()]
@@ -410,9 +414,9 @@ class SupplySystem:
         if outcome_min:
             keys = list(zip(uses["commodity"], uses["use"], strict=True))
             threshold = np.array([outcome_min.get(key, np.nan) for key in keys])
-            holds = uses["share_met"].to_numpy() >= threshold - EPS
-            uses["outcome_holds"] = pd.array(np.where(np.isnan(threshold), pd.NA, holds),
-                                             dtype="boolean")  # fmt: skip
+            holds = pd.array(uses["share_met"].to_numpy() >= threshold - EPS, dtype="boolean")
+            holds[np.isnan(threshold)] = pd.NA  # uses without an outcome
+            uses["outcome_holds"] = holds
         return uses
 
     def _groups_table(self, dates: np.ndarray, pop_rows: np.ndarray) -> pd.DataFrame:

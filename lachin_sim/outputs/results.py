@@ -196,9 +196,9 @@ class Result:
         tables = {name: _read_table(folder, name) for name in TABLES}
         tables |= {name: _read_table(folder, name) for name in OPTIONAL_TABLES
                    if (folder / f"{name}.csv").exists()}  # fmt: skip
-        summary = _read_csv(folder / "summary.csv", [])
+        summary_rows = _read_csv(folder / "summary.csv", [])
         try:
-            summary = summary.set_index("metric")["value"].astype(float)
+            summary = summary_rows.set_index("metric")["value"].astype(float)
         except (KeyError, ValueError) as exc:
             raise ConfigError(str(folder / "summary.csv"), [Problem("", None,
                               f"not a summary table (columns metric, value): {exc}")]) from None  # fmt: skip

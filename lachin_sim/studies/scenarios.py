@@ -146,7 +146,7 @@ class Comparison:
             rows.append({"scenario": scenario, "commodity": commodity,
                          "first short, day (median [5 %, 95 %])": stats.interval(),
                          "runs short": f"{stats.reached}/{stats.runs}",
-                         "share met (median)": f"{by.loc['share_met', 'median']:.1%}"})  # fmt: skip
+                         "share met (median)": f"{by['median'].astype(float)['share_met']:.1%}"})  # fmt: skip
         return f"<p>{html.escape(repr(self))}</p>{html_table(pd.DataFrame(rows))}"
 
     def save(self, directory: str | os.PathLike) -> Path:

@@ -28,6 +28,7 @@ import json
 import os
 import secrets
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,8 +182,10 @@ class SweepResult:
         ok = self.runs[self.runs["status"] == "ok"]
         grouped = ok.groupby("point_id")[metric]
         if not is_time_to_event(metric):
-            return self.design.join(grouped.agg(stat).rename(metric), on="point_id")
-        q = {"median": 0.5, "min": 0.0, "max": 1.0}.get(stat, stat)  # type: ignore[call-overload]
+            value = grouped.agg(stat) if isinstance(stat, str) else grouped.quantile(stat)
+            return self.design.join(value.rename(metric), on="point_id")
+        named = {"median": 0.5, "min": 0.0, "max": 1.0}
+        q: str | float = named.get(stat, stat) if isinstance(stat, str) else stat
         if isinstance(q, str) or not 0 <= float(q) <= 1:
             raise ValueError(
                 f"{metric} is a time to an event: runs that never reached it count as inf (after "
@@ -368,7 +371,7 @@ def run_sweep(
     batch_size: int | None = None,
     progress: bool | None = None,
     band_replications: int = BAND_REPLICATIONS,
-    heatmap_metrics: list[str] = (),
+    heatmap_metrics: Sequence[str] = (),
 ) -> SweepResult:
     """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command. ``heatmap_metrics``
     are recorded in the spec for redrawing the figures (they change no run)."""

@@ -74,8 +74,8 @@ class AccessRule:
             low, high = 0.0, c.ceiling_share
             breaks = np.concatenate([[0.0], high / self.lognormal_weight])
 
-            def rule(k: np.ndarray) -> np.ndarray:
-                return np.minimum(k * self.lognormal_weight, high)
+            def rule(b0: np.ndarray) -> np.ndarray:  # b0: the scale k of each band
+                return np.minimum(b0 * self.lognormal_weight, high)
 
         unequal = _solve(rule, np.sort(breaks), mean_share, weights)
         fits = (mean_share > low) & (mean_share < high) & (weights.sum(axis=1) > 0)

@@ -219,9 +219,9 @@ class HealthModel:
         ``dates``: the start date of each tick (at least as many as ticks were stepped).
         """
         n_ticks = len(self._records)
-        dates = pd.to_datetime(np.asarray(dates)[:n_ticks])
-        if len(dates) != n_ticks:
-            raise ValueError(f"{n_ticks} ticks were stepped but {len(dates)} dates given")
+        days = pd.to_datetime(np.asarray(dates)[:n_ticks])
+        if len(days) != n_ticks:
+            raise ValueError(f"{n_ticks} ticks were stepped but {len(days)} dates given")
         n_cells = len(self.group_of)
         rec = ([np.stack(col) for col in zip(*self._records, strict=True)] if n_ticks
                else [np.zeros((0, n_cells))] * 8)  # fmt: skip
@@ -231,11 +231,11 @@ class HealthModel:
         if len(self.groups) > 1:
             rows.append((AGGREGATE, np.ones(len(self.group_of), bool), outflow.sum(axis=1)))
         parts = []
-        for name, mask, out in rows:
+        for name, mask, group_outflow in rows:
             part = self._group_rows(mask, present, intake, bmi, whz, loss, d_bg, d_ex)
             part.insert(0, "group", name)
-            part.insert(0, "date", dates)
-            part["outflow"] = out
+            part.insert(0, "date", days)
+            part["outflow"] = group_outflow
             parts.append(part)
         # date-major, groups in their order with the total last
         order = np.lexsort((np.repeat(np.arange(len(rows)), n_ticks),
@@ -243,7 +243,7 @@ class HealthModel:
         health = pd.concat(parts, ignore_index=True).iloc[order].reset_index(drop=True)
         out = {"health": health}
         if self.config.output_bands:
-            out["health_bands"] = self._bands_table(dates, present, intake, bmi, whz, loss, weight,
+            out["health_bands"] = self._bands_table(days, present, intake, bmi, whz, loss, weight,
                                                     d_bg, d_ex)  # fmt: skip
         return out
 

@@ -75,7 +75,7 @@ class StretchRule:
             return None  # nothing seen yet: no basis for a decision
         if draw_per_day <= 0:
             return self.ceiling
-        if not self.engaged:
+        if not self.engaged and self.trigger is not None:
             if stock / draw_per_day >= self.trigger:
                 return None  # stocks are not yet low enough for the rule to engage
             self.engaged = True

@@ -39,7 +39,11 @@ class ReleasePolicy:
         rule = self.rule
         if rule is None or (rule.horizon_days is None and self.until is None):
             return usable
-        horizon = rule.horizon_days if rule.horizon_days is not None else max(self.until - t, 1.0)
+        if rule.horizon_days is not None:
+            horizon = rule.horizon_days
+        else:
+            assert self.until is not None  # checked above
+            horizon = max(self.until - t, 1.0)
         per_day = (usable + (self.inflow.rate() or 0.0) * horizon) / horizon
         return min(per_day * self.tick_days, usable) if math.isfinite(per_day) else usable
 

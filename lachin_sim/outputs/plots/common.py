@@ -73,7 +73,7 @@ def needed_commodities(result) -> list[str]:
 
 def shade_regimes(ax, regimes: pd.DataFrame, corridor: str, others: dict) -> None:
     for row in regimes[regimes["corridor"] == corridor].itertuples():
-        ax.axvspan(row.start, row.end, color=regime_colour(row.regime, others), zorder=0, lw=0)
+        ax.axvspan(row.start, row.end, color=regime_colour(str(row.regime), others), zorder=0, lw=0)
 
 
 def regime_legend(regimes: pd.DataFrame, corridor: str, others: dict) -> list[Patch]:
@@ -160,6 +160,7 @@ def date_axis(ax) -> None:
     """Month ticks (day ticks on short periods) labelled with :class:`DateLabels`."""
     lo, hi = ax.get_xlim()
     span = hi - lo
+    locator: mdates.DateLocator
     if span >= 75:
         locator = mdates.MonthLocator(interval=max(1, round(span / 30.4 / 12)))
     else:

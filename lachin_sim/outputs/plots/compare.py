@@ -69,7 +69,8 @@ def scenario_overlay(comparison, series: str = "days_of_supply") -> Figure:
         series
     ]
     fig.supylabel(label)
-    handles = [Line2D([], [], label=name, **style(i)) for i, name in enumerate(comparison.names)]
+    handles: list[Line2D | Patch] = [Line2D([], [], label=name, **style(i))
+                                     for i, name in enumerate(comparison.names)]  # fmt: skip
     handles.append(Patch(color="0.5", alpha=0.15, label="5-95 % over replications"))
     fig.legend(
         handles=handles,

@@ -58,9 +58,10 @@ def run_marks(scenario, decisions: pd.DataFrame | None = None) -> list[tuple[pd.
         marks.append((pd.Timestamp(cap.start),
                       f"{_short(cap.start)}: {cap.commodity} ration {level}{who}"))  # fmt: skip
     if decisions is not None:
-        for row in decisions.itertuples():
-            marks.append((pd.Timestamp(row.effective),
-                          f"{_short(row.effective)}: {row.commodity} ration {row.ration:.0%} (rule)"))  # fmt: skip
+        for effective, commodity, ration in zip(decisions["effective"], decisions["commodity"],
+                                                decisions["ration"], strict=True):  # fmt: skip
+            marks.append((pd.Timestamp(effective),
+                          f"{_short(effective)}: {commodity} ration {ration:.0%} (rule)"))  # fmt: skip
     for start, end, people, note in outflow_groups(s):
         if people >= OUTFLOW_MARK_SHARE * s.population.initial:
             marks.append((pd.Timestamp(start),
@@ -192,11 +193,11 @@ def shortage_timeline(result) -> Figure:
         ax.add_patch(Rectangle((edges[0], lane - 0.38), edges[-1] - edges[0], 0.6, fill=False,
                                edgecolor="0.75", lw=0.5))  # fmt: skip
         if not short.any():
-            ax.text(start + (end - start) / 2, lane - 0.08, "full need met every day",
+            ax.text(mdates.date2num(start + (end - start) / 2), lane - 0.08, "full need met every day",
                     ha="center", va="center", fontsize=8, color="0.4")  # fmt: skip
     ax.set_yticks(range(len(commodities)), commodities)
     ax.set_ylim(len(commodities) - 0.5, -0.5)
-    ax.set_xlim(start, end)
+    ax.set_xlim(mdates.date2num(start), mdates.date2num(end))
     date_axis(ax)
     ax.grid(True, axis="x", lw=0.4, alpha=0.6)
     ax.set_xlabel("date")

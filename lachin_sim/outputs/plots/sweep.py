@@ -9,6 +9,7 @@ are drawn once, with a note saying so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib as mpl
@@ -95,7 +96,7 @@ def heatmap(sweep, metric: str, x: str | None = None, y: str | None = None,
                                                edgecolor="0.6", lw=0))  # fmt: skip
             ax.text(j, i, "no runs", ha="center", va="center", fontsize=7, color="0.3")
             continue
-        if censored:
+        if reached is not None and runs is not None:  # censored
             text = show_day(value, horizon, prefix="")
             text += f"\n{int(reached.iloc[i, j])}/{int(runs.iloc[i, j])} short"
         else:
@@ -267,6 +268,7 @@ def _point_styles(sweep, point_ids: list[int]) -> dict[int, dict]:
     second = sorted(design[params[1]].unique()) if len(params) > 1 else []
     dashes = ["-", "--", ":", "-."]
     for i, p in enumerate(point_ids):
+        colour: str | tuple[float, ...]
         if params:
             row = design.loc[p]
             k = first.index(row[params[0]])
@@ -334,7 +336,7 @@ def shortage_probability(sweep, commodity: str, points: list[int] | None = None)
 
 
 def save_sweep_plots(
-    sweep, folder: str | Path, heatmap_metrics: list[str] = (), dpi: int = 130
+    sweep, folder: str | Path, heatmap_metrics: Sequence[str] = (), dpi: int = 130
 ) -> list[Path]:
     """Standard sweep figures: heatmaps (two-parameter designs), fan charts of the first and last
     points, and shortage probability by date for each commodity."""
