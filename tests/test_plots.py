@@ -126,6 +126,22 @@ def test_crowded_key_dates_get_rows_of_their_own(make_scenario):
     assert not [(a, b) for a, b in itertools.combinations(boxes, 2) if overlaps(a, b)]
 
 
+def test_rations_per_person_by_group_are_marked_once_per_date(make_scenario):
+    """Dated caps by amount per person and group (bread grams, as in the Leningrad case) have
+    no single share of need: the depletion plot marks each date once, naming the commodities,
+    and draws no dashed cap line for them (it used to fail formatting a missing share)."""
+    day = D0 + dt.timedelta(days=3)
+    caps = [{"commodity": c, "start": day, "amount_per_person_day": 0.0003}
+            for c in ("food", "fuel")] + [{"commodity": "food", "start": day, "ration": 0.5,
+                                          "end": D0 + dt.timedelta(days=6)}]  # fmt: skip
+    fig = drawn(ls.plot.depletion(ls.simulate(make_scenario(rationing={"caps": caps}), seed=1)))
+    labels = [t.get_text().strip() for t in by_gid(fig, "mark-label")]
+    assert labels.count("4 Jan: food, fuel rations per person") == 1
+    assert "4 Jan: food ration 50%" in labels
+    dashed = [c for ax in fig.axes for c in ax.collections if c.get_linestyle()[0][1]]
+    assert len(dashed) == 1  # the one cap that is a share of need
+
+
 def test_depletion_axis_shows_the_year_of_its_first_month(blockade):
     """The first tick (December 2022) carries its year, and so does the first of 2023."""
     fig = drawn(ls.plot.depletion(blockade))

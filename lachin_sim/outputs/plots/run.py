@@ -50,9 +50,16 @@ def run_marks(scenario) -> list[tuple[pd.Timestamp, str]]:
     main = next(iter(s.corridors))
     marks = [(pd.Timestamp(e.start), f"{_short(e.start)}: {main} {e.regime}")
              for e in s.corridors[main].timeline[1:]]  # fmt: skip
+    by_group: dict[dt.date, list[str]] = {}  # caps by amount per person: one mark per date
     for cap in s.rationing.caps:
+        if cap.ration is None:
+            names = by_group.setdefault(cap.start, [])
+            names += [] if cap.commodity in names else [cap.commodity]
+            continue
         marks.append((pd.Timestamp(cap.start),
                       f"{_short(cap.start)}: {cap.commodity} ration {cap.ration:.0%}"))  # fmt: skip
+    for day, names in by_group.items():
+        marks.append((pd.Timestamp(day), f"{_short(day)}: {', '.join(names)} rations per person"))
     for start, end, people, note in outflow_groups(s):
         if people >= OUTFLOW_MARK_SHARE * s.population.initial:
             marks.append((pd.Timestamp(start),
@@ -107,8 +114,8 @@ def depletion(result, max_days: float = DAYS_OF_SUPPLY_CAP) -> Figure:
             dos_handles.append(Line2D([], [], color=colours[c], lw=1.6, label=label))
         met = df["share_met"].rolling(7, min_periods=1).mean() * 100
         ax_met.plot(dates, met, color=colours[c], lw=1.3, label=c)
-    for cap in s.rationing.caps:
-        if cap.commodity in colours:
+    for cap in s.rationing.caps:  # a cap by amount per person has no one share of need
+        if cap.commodity in colours and cap.ration is not None:
             cap_end = pd.Timestamp(cap.end) if cap.end else end
             ax_met.hlines(cap.ration * 100, pd.Timestamp(cap.start), cap_end,
                           colors=colours[cap.commodity], linestyles="--", lw=1.0)  # fmt: skip
@@ -127,7 +134,7 @@ def depletion(result, max_days: float = DAYS_OF_SUPPLY_CAP) -> Figure:
     legend = {"loc": "center left", "bbox_to_anchor": (1.0, 0.5), "fontsize": 8, "frameon": False}
     ax_dos.legend(handles=dos_handles + regime_legend(result.regimes, main, others), **legend)
     met_handles, _ = ax_met.get_legend_handles_labels()
-    if s.rationing.caps:
+    if any(cap.ration is not None for cap in s.rationing.caps):
         met_handles.append(Line2D([], [], color="0.3", ls="--", lw=1.0, label="dated ration cap"))
     ax_met.legend(handles=met_handles, **legend)
     if s.links:
