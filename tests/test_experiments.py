@@ -24,6 +24,18 @@ EXPERIMENTS = {
         "fan_share_met.png",
     ],
     "counterfactuals": ["comparison.csv", "comparison_wide.csv", "overlay_share_met.png"],
+    "leningrad": [
+        "days_of_supply_first_of_month.csv",
+        "kcal_by_group_mid_month.csv",
+        "first_days_short.csv",
+        "deliveries.csv",
+        "health_end.csv",
+        "excess_deaths_by_month.csv",
+        "sensitivities.csv",
+        "fan_days_of_supply.png",
+        "fan_kcal_by_group.png",
+        "health_deaths.png",
+    ],
     "minimum_capacity": [
         "minimum_trucks_per_day.csv",
         "search_evaluations.csv",

@@ -127,6 +127,26 @@ def test_crowded_key_dates_get_rows_of_their_own(make_scenario):
     assert not [(a, b) for a, b in itertools.combinations(boxes, 2) if overlaps(a, b)]
 
 
+def test_rations_per_person_by_group_are_marked_once_per_date(make_scenario):
+    """Dated caps by amount per person and group (bread grams, as in the Leningrad case) have
+    no single share of need: the depletion plot marks each date once, naming the commodities,
+    and draws the ration in force (a share of need, from the stocks table) as one dashed line
+    per rationed commodity (it used to fail formatting a missing share)."""
+    day = D0 + dt.timedelta(days=3)
+    caps = [{"commodity": c, "start": day, "amount_per_person_day": 0.0003}
+            for c in ("food", "fuel")] + [{"commodity": "food", "start": day, "ration": 0.5,
+                                          "end": D0 + dt.timedelta(days=6)}]  # fmt: skip
+    result = ls.simulate(make_scenario(rationing={"caps": caps}), seed=1)
+    fig = drawn(ls.plot.depletion(result))
+    labels = [t.get_text().strip() for t in by_gid(fig, "mark-label")]
+    assert labels.count("4 Jan: food, fuel rations per person") == 1
+    assert "4 Jan: food ration 50%" in labels
+    rationed = result.stocks.groupby("commodity")["ration"].min() < 0.999
+    dashed = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert rationed.sum() >= 1
+    assert len(dashed) == rationed.sum()
+
+
 def test_depletion_axis_shows_the_year_of_its_first_month(blockade):
     """The first tick (December 2022) carries its year, and so does the first of 2023."""
     fig = drawn(ls.plot.depletion(blockade))

@@ -51,12 +51,17 @@ def run_marks(scenario, decisions: pd.DataFrame | None = None) -> list[tuple[pd.
     main = next(iter(s.corridors))
     marks = [(pd.Timestamp(e.start), f"{_short(e.start)}: {main} {e.regime}")
              for e in s.corridors[main].timeline[1:]]  # fmt: skip
+    by_group: dict[dt.date, list[str]] = {}  # caps by amount per person: one mark per date
     for cap in s.rationing.caps:
-        level = (f"{cap.ration:.0%}" if cap.ration is not None
-                 else f"{cap.amount_per_person_day:g} {s.commodities[cap.commodity].unit}/person/day")  # fmt: skip
+        if cap.amount_per_person_day is not None:
+            names = by_group.setdefault(cap.start, [])
+            names += [] if cap.commodity in names else [cap.commodity]
+            continue
         who = f" ({', '.join(cap.groups)})" if cap.groups else ""
         marks.append((pd.Timestamp(cap.start),
-                      f"{_short(cap.start)}: {cap.commodity} ration {level}{who}"))  # fmt: skip
+                      f"{_short(cap.start)}: {cap.commodity} ration {cap.ration:.0%}{who}"))  # fmt: skip
+    for day, names in by_group.items():
+        marks.append((pd.Timestamp(day), f"{_short(day)}: {', '.join(names)} rations per person"))
     if decisions is not None:
         for effective, commodity, ration in zip(decisions["effective"], decisions["commodity"],
                                                 decisions["ration"], strict=True):  # fmt: skip
