@@ -74,6 +74,20 @@ def label(name: str) -> str:
     return name.replace("_", " ")
 
 
+def param(path: str) -> str:
+    """A swept parameter for a reader: its last two names ('convoys.icrc.trucks_per_day' ->
+    'icrc trucks per day'), list positions skipped."""
+    names = [p for p in path.split(".") if not p.isdigit()]
+    return label(" ".join(names[-2:]))
+
+
+def value(v: object) -> str:
+    """A parameter value: 4 rather than 4.0; other values as they are."""
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:.0f}"
+    return str(v)
+
+
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of the report's templates (autoescaped, undefined is an error)."""
     env = jinja2.Environment(
@@ -85,7 +99,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(long_date=long_date, date_range=date_range, pct=pct, number=number,
-                       plural=plural, label=label)  # fmt: skip
+                       plural=plural, label=label, param=param, value=value)  # fmt: skip
     return env
 
 
