@@ -91,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write a one-page report (HTML) of a run, sweep or "
                                            "compare folder")  # fmt: skip
-    report.add_argument("result_dir", help="folder written by 'lachin-sim run', 'sweep' or 'compare'")
+    report.add_argument(
+        "result_dir", help="folder written by 'lachin-sim run', 'sweep' or 'compare'"
+    )
     report.add_argument("--out", help="report file (default: DIR/report.html); only a new file or "
                                       "a report lachin-sim wrote is replaced")  # fmt: skip
     report.add_argument("--pdf", action="store_true",

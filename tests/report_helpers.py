@@ -16,9 +16,26 @@ REPO = Path(__file__).resolve().parent.parent
 HISTORICAL = REPO / "configs" / "blockade_2023.toml"
 TRUCKS = "convoys.icrc.trucks_per_day"
 DENIAL = "regimes.checkpoint.denial_probability"
-MONTHS = {m: i for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"], start=1)}  # fmt: skip
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+}
 DATE = r"(\d{1,2}) (January|February|March|April|May|June|July|August|September|October|November|December)(?: (\d{4}))?"
 
 
@@ -33,21 +50,40 @@ def health_raw(make_raw) -> dict:
     a run report has something to show."""
     start = dt.date(2023, 1, 1)
     raw = make_raw(end=start + dt.timedelta(days=120), convoys={})
-    raw["population"] = {"groups": {
-        "adults": {"initial": 800},
-        "children": {"initial": 200, "need_factors": {"food": 0.7}},
-    }}  # fmt: skip
+    raw["population"] = {
+        "groups": {
+            "adults": {"initial": 800},
+            "children": {"initial": 200, "need_factors": {"food": 0.7}},
+        }
+    }
     raw["commodities"] = {
-        "food": {"unit": "t", "initial_stock": 20.0, "need_per_person_day": 0.000555,
-                 "kcal_per_unit": 3783784},  # 2,100 kcal a person a day at need
+        "food": {
+            "unit": "t",
+            "initial_stock": 20.0,
+            "need_per_person_day": 0.000555,
+            "kcal_per_unit": 3783784,
+        },  # 2,100 kcal a person a day at need
         "fuel": {"unit": "t", "initial_stock": 3.0, "need_per_person_day": 0.0002},
         "electricity": {"unit": "kWh", "need_per_person_day": 5.0, "storage_capacity": 0},
-    }  # fmt: skip
-    raw["generators"] = {"gen": {"fuel": "fuel", "commodity": "electricity",
-                                 "capacity_per_day": 4000.0, "fuel_per_unit": 0.0002}}  # fmt: skip
-    raw["rationing"] = {"rules": {"food": {"thresholds": [
-        {"below_days_of_supply": 20, "ration": 0.6}, {"below_days_of_supply": 8, "ration": 0.3},
-    ]}}}  # fmt: skip
+    }
+    raw["generators"] = {
+        "gen": {
+            "fuel": "fuel",
+            "commodity": "electricity",
+            "capacity_per_day": 4000.0,
+            "fuel_per_unit": 0.0002,
+        }
+    }
+    raw["rationing"] = {
+        "rules": {
+            "food": {
+                "thresholds": [
+                    {"below_days_of_supply": 20, "ration": 0.6},
+                    {"below_days_of_supply": 8, "ration": 0.3},
+                ]
+            }
+        }
+    }
     raw["health"] = {"bands": 10}
     return raw
 
@@ -58,25 +94,33 @@ def health_run(make_raw, folder: Path) -> Path:
 
 def sweep_folder(folder: Path, replications: int = 3) -> Path:
     """A 3 x 2 grid over the historical scenario (dated caps lifted), saved."""
-    ls.sweep(HISTORICAL, grid={TRUCKS: [0.25, 4.0, 8.0], DENIAL: [0.0, 0.3]},
-             replications=replications, overrides={"rationing.caps": []}, executor="serial",
-             out=folder, progress=False)  # fmt: skip
+    ls.sweep(
+        HISTORICAL,
+        grid={TRUCKS: [0.25, 4.0, 8.0], DENIAL: [0.0, 0.3]},
+        replications=replications,
+        overrides={"rationing.caps": []},
+        executor="serial",
+        out=folder,
+        progress=False,
+    )
     return folder
 
 
 def comparison_folder(folder: Path, replications: int = 3) -> Path:
     """The historical scenario against two counterfactuals, saved as `lachin-sim compare` does."""
     spec = {
-        "base": str(HISTORICAL), "replications": replications, "seed": 5,
+        "base": str(HISTORICAL),
+        "replications": replications,
+        "seed": 5,
         "scenarios": {
             "historical": {"description": "as it happened"},
-            "links_restored": {"description": "gas and power never cut",
-                               "overrides": {"links.gas_pipeline.outages": [],
-                                             "links.power_line.outages": []}},
-            "more_icrc": {"description": "eight ICRC trucks a day",
-                          "overrides": {TRUCKS: 8.0}},
+            "links_restored": {
+                "description": "gas and power never cut",
+                "overrides": {"links.gas_pipeline.outages": [], "links.power_line.outages": []},
+            },
+            "more_icrc": {"description": "eight ICRC trucks a day", "overrides": {TRUCKS: 8.0}},
         },
-    }  # fmt: skip
+    }
     comparison = ls.compare(spec, executor="serial", out=folder / "runs", progress=False)
     comparison.save(folder)
     return folder
@@ -124,7 +168,9 @@ class _Reader(HTMLParser):
 
     def handle_endtag(self, tag):
         if self._heading and re.fullmatch(r"h[1-6]", tag):
-            self.page.headings.append((self._heading[0], " ".join("".join(self._heading[1]).split())))
+            self.page.headings.append(
+                (self._heading[0], " ".join("".join(self._heading[1]).split()))
+            )
             self._heading = None
         elif tag == "li" and self._li is not None:
             self.page.headlines.append((self._li[0], " ".join("".join(self._li[1]).split())))
@@ -145,8 +191,11 @@ class _Reader(HTMLParser):
             self._table = None
 
     def handle_data(self, data):
-        for part in (self._heading[1] if self._heading else None, self._li[1] if self._li else None,
-                     self._cell):  # fmt: skip
+        for part in (
+            self._heading[1] if self._heading else None,
+            self._li[1] if self._li else None,
+            self._cell,
+        ):
             if part is not None:
                 part.append(data)
         if self._in == "caption" and self._table is not None:
@@ -192,11 +241,19 @@ def external_references(html: str) -> list[str]:
     """Everything in ``html`` that would load or link something outside the page."""
     found = []
     found += re.findall(r"https?://[^\s\"'<>)]*", html)
-    found += re.findall(r"""(?:src|href|srcset|action|poster)\s*=\s*["']?\s*//[^\s"'>]*""", html, re.I)
+    found += re.findall(
+        r"""(?:src|href|srcset|action|poster)\s*=\s*["']?\s*//[^\s"'>]*""", html, re.I
+    )
     found += re.findall(r"@import[^;]*", html, re.I)
-    found += [u for u in re.findall(r"url\(\s*([^)]*)\)", html, re.I)
-              if not u.strip("'\" ").startswith("data:")]  # fmt: skip
+    found += [
+        u
+        for u in re.findall(r"url\(\s*([^)]*)\)", html, re.I)
+        if not u.strip("'\" ").startswith("data:")
+    ]
     found += re.findall(r"<(?:script|link|iframe|object|embed|base)\b[^>]*>", html, re.I)
-    found += [s for s in re.findall(r"""src\s*=\s*["']([^"']*)""", html, re.I)
-              if not s.startswith("data:image/png;base64,")]  # fmt: skip
+    found += [
+        s
+        for s in re.findall(r"""src\s*=\s*["']([^"']*)""", html, re.I)
+        if not s.startswith("data:image/png;base64,")
+    ]
     return found

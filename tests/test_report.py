@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -50,8 +51,10 @@ def folders(tmp_path_factory, make_raw):
         "sweep": sweep_folder(root / "sweep"),
         "comparison": comparison_folder(root / "comparison"),
     }
-    return {name: (folder, write_report(folder).read_text(encoding="utf-8"))
-            for name, folder in made.items()}  # fmt: skip
+    return {
+        name: (folder, write_report(folder).read_text(encoding="utf-8"))
+        for name, folder in made.items()
+    }
 
 
 KINDS = ["run", "health_run", "sweep", "comparison"]
@@ -86,10 +89,16 @@ def test_the_report_loads_nothing_from_outside(folders, kind):
 
 def test_the_external_reference_check_finds_what_it_looks_for():
     """The check above is not blind: each kind of outside reference is caught."""
-    for bad in ('<img src="https://example.org/a.png" alt="x">', '<a href="//cdn.example">x</a>',
-                "<style>@import 'x.css';</style>", "<style>b { background: url(x.png) }</style>",
-                '<script src="x.js"></script>', '<link rel="stylesheet" href="x.css">',
-                '<img src="figure.png" alt="x">', "see http://example.org"):  # fmt: skip
+    for bad in (
+        '<img src="https://example.org/a.png" alt="x">',
+        '<a href="//cdn.example">x</a>',
+        "<style>@import 'x.css';</style>",
+        "<style>b { background: url(x.png) }</style>",
+        '<script src="x.js"></script>',
+        '<link rel="stylesheet" href="x.css">',
+        '<img src="figure.png" alt="x">',
+        "see http://example.org",
+    ):
         assert external_references(bad), bad
     assert external_references('<img src="data:image/png;base64,AAAA" alt="x">') == []
 
@@ -112,7 +121,7 @@ def test_headings_go_down_one_level_at_a_time(folders, kind):
     them), and every heading has text."""
     levels = [level for level, text in read_page(folders[kind][1]).headings if text]
     assert levels[0] == 1 and len(levels) == len(read_page(folders[kind][1]).headings)
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -122,7 +131,11 @@ def test_every_table_has_a_caption_and_column_headers(folders, kind):
     _, html = folders[kind]
     page = read_page(html)
     assert html.count("<table") == len(page.tables) and html.count("<caption") == len(page.tables)
-    assert html.count('<th scope="col"') == len(re.findall(r"<th[ >]", html)) == sum(len(t["head"]) for t in page.tables)
+    assert (
+        html.count('<th scope="col"')
+        == len(re.findall(r"<th[ >]", html))
+        == sum(len(t["head"]) for t in page.tables)
+    )
     for table in page.tables:
         assert table["caption"].strip() and table["head"]
         assert all(len(row) == len(table["head"]) for row in table["rows"])
@@ -132,8 +145,9 @@ def test_every_table_has_a_caption_and_column_headers(folders, kind):
 # The numbers are the tables'
 # --------------------------------------------------------------------------------------------
 def _headlines(html: str) -> dict[str, str]:
-    return {a["data-commodity"]: text for a, text in read_page(html).headlines
-            if "data-commodity" in a}  # fmt: skip
+    return {
+        a["data-commodity"]: text for a, text in read_page(html).headlines if "data-commodity" in a
+    }
 
 
 @pytest.mark.parametrize("kind", ["run", "health_run"])
@@ -144,8 +158,9 @@ def test_the_headline_of_a_run_is_its_summary(folders, kind):
     result = ls.load_result(folder)
     summary, start = result.summary, result.scenario.start
     sentences = _headlines(html)
-    commodities = [c for c in result.scenario.commodities
-                   if f"days_to_first_shortage:{c}" in summary]  # fmt: skip
+    commodities = [
+        c for c in result.scenario.commodities if f"days_to_first_shortage:{c}" in summary
+    ]
     assert sorted(sentences) == sorted(commodities)
     for c in commodities:
         text, first = sentences[c], summary[f"days_to_first_shortage:{c}"]
@@ -176,7 +191,9 @@ def test_the_headlines_of_a_comparison_are_its_comparison_table(folders):
     checked = 0
     for c in spec["spec"]["commodities"]:
         text = sentences[c]
-        median, q05, q95 = (rows.loc[(c, "days_to_first_shortage"), k] for k in ("median", "q05", "q95"))
+        median, q05, q95 = (
+            rows.loc[(c, "days_to_first_shortage"), k] for k in ("median", "q05", "q95")
+        )
         if np.isinf(median) and np.isinf(q05):
             assert "never short" in text or "not short" in text
             continue
@@ -185,8 +202,10 @@ def test_the_headlines_of_a_comparison_are_its_comparison_table(folders):
         if np.isfinite(q95):
             interval = re.search(r"90\s*% of runs: ([^)]*)\)", text).group(1)
             low, high = parse_range(interval, first.year)
-            assert (low, high) == (start + dt.timedelta(days=int(q05)),
-                                   start + dt.timedelta(days=int(q95)))  # fmt: skip
+            assert (low, high) == (
+                start + dt.timedelta(days=int(q05)),
+                start + dt.timedelta(days=int(q95)),
+            )
         share = parse_pct(re.search(r"([\d.]+\s*%) of (?:its )?need", text).group(1))
         assert share == pytest.approx(rows.loc[(c, "share_met"), "median"], abs=0.005)
         checked += 1
@@ -220,8 +239,9 @@ def test_the_answer_of_a_sweep_is_minimum_from_sweep(folders):
     below it."""
     folder, html = folders["sweep"]
     sweep = ls.load_sweep(folder)
-    answer = minimum_from_sweep(sweep, TRUCKS, "shortage_days:food", 0.0, 0.9, better="lower",
-                                by=[DENIAL])  # fmt: skip
+    answer = minimum_from_sweep(
+        sweep, TRUCKS, "shortage_days:food", 0.0, 0.9, better="lower", by=[DENIAL]
+    )
     food = [text for a, text in read_page(html).headlines if a.get("data-commodity") == "food"]
     assert len(food) == len(answer)
     grid = sorted(sweep.design[TRUCKS].unique())
@@ -245,15 +265,22 @@ def test_a_comparison_sets_each_scenario_against_the_base(folders):
     says so with the medians of comparison.csv."""
     folder, html = folders["comparison"]
     table = pd.read_csv(folder / "comparison.csv").set_index(["scenario", "commodity", "metric"])
-    changes = {a["data-scenario"]: text for a, text in read_page(html).headlines
-               if "data-scenario" in a}  # fmt: skip
+    changes = {
+        a["data-scenario"]: text for a, text in read_page(html).headlines if "data-scenario" in a
+    }
     assert sorted(changes) == ["links_restored", "more_icrc"]
     assert "gas is never short" in changes["links_restored"]
-    match = re.search(r"electricity gets ([\d.]+\s*%) of its need instead of ([\d.]+\s*%)",
-                      changes["links_restored"])  # fmt: skip
+    match = re.search(
+        r"electricity gets ([\d.]+\s*%) of its need instead of ([\d.]+\s*%)",
+        changes["links_restored"],
+    )
     now, before = (parse_pct(g) for g in match.groups())
-    assert now == pytest.approx(table.loc[("links_restored", "electricity", "share_met"), "median"], abs=0.005)
-    assert before == pytest.approx(table.loc[("historical", "electricity", "share_met"), "median"], abs=0.005)
+    assert now == pytest.approx(
+        table.loc[("links_restored", "electricity", "share_met"), "median"], abs=0.005
+    )
+    assert before == pytest.approx(
+        table.loc[("historical", "electricity", "share_met"), "median"], abs=0.005
+    )
     assert now > before
 
 
@@ -269,7 +296,9 @@ def test_the_health_run_reports_deaths_rations_and_groups(folders):
         assert parse_date(row[2]) == d.effective.date()
         assert parse_pct(row[3].removesuffix(" of need")) == pytest.approx(d.ration, abs=0.005)
     deaths = re.search(r"([\d,]+) people die in excess", " ".join(html.split())).group(1)
-    assert float(deaths.replace(",", "")) == pytest.approx(result.summary["excess_deaths:all"], abs=0.5)
+    assert float(deaths.replace(",", "")) == pytest.approx(
+        result.summary["excess_deaths:all"], abs=0.5
+    )
     for group in ("Adults", "Children"):
         assert f"{group}: people eat" in html
     assert 'id="health"' in html and "health model" in html.lower()
@@ -294,8 +323,12 @@ def test_a_share_below_one_never_reads_as_100_percent(share):
 
 
 def test_date_ranges_read_back():
-    cases = [(dt.date(2023, 1, 14), dt.date(2023, 1, 25)), (dt.date(2023, 1, 14), dt.date(2023, 2, 3)),
-             (dt.date(2022, 12, 20), dt.date(2023, 1, 25)), (dt.date(2023, 3, 1), dt.date(2023, 3, 1))]  # fmt: skip
+    cases = [
+        (dt.date(2023, 1, 14), dt.date(2023, 1, 25)),
+        (dt.date(2023, 1, 14), dt.date(2023, 2, 3)),
+        (dt.date(2022, 12, 20), dt.date(2023, 1, 25)),
+        (dt.date(2023, 3, 1), dt.date(2023, 3, 1)),
+    ]
     for low, high in cases:
         assert parse_range(date_range(low, high, year=False), low.year) == (low, high)
         assert parse_range(date_range(low, high), 1900) == (low, high)
@@ -347,8 +380,9 @@ def test_report_out_must_not_name_a_pdf(folders, tmp_path, run_cli):
     assert done.code == 2 and not (tmp_path / "x.pdf").exists()
 
 
-def test_pdf_without_a_browser_is_a_clear_message_and_writes_nothing(folders, tmp_path, run_cli,
-                                                                     monkeypatch):  # fmt: skip
+def test_pdf_without_a_browser_is_a_clear_message_and_writes_nothing(
+    folders, tmp_path, run_cli, monkeypatch
+):
     monkeypatch.setenv("LACHIN_SIM_CHROMIUM", str(tmp_path / "no-such-browser"))
     out = tmp_path / "r.html"
     done = run_cli("report", folders["run"][0], "--out", out, "--pdf")
@@ -358,8 +392,9 @@ def test_pdf_without_a_browser_is_a_clear_message_and_writes_nothing(folders, tm
 
 def test_run_with_report_writes_it_and_lists_it_in_the_marker(tmp_path, run_cli, configs_dir):
     out = tmp_path / "run"
-    done = run_cli("run", configs_dir / "blockade_2023.toml", "--out", out, "--report",
-                   "--no-plots")  # fmt: skip
+    done = run_cli(
+        "run", configs_dir / "blockade_2023.toml", "--out", out, "--report", "--no-plots"
+    )
     assert done.code == 0, done.err
     html = (out / REPORT_FILE).read_text(encoding="utf-8")
     assert read_page(html).headlines and external_references(html) == []

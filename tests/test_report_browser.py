@@ -18,9 +18,15 @@ from lachin_sim.outputs.report import write_report
 
 CHROMIUM = os.environ.get("LACHIN_SIM_CHROMIUM") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}  # CSS px: a common phone screen
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -31,8 +37,10 @@ def _chromium() -> str:
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         found = shutil.which("chromium")
         if found is None:
-            pytest.skip(f"no Chromium at {CHROMIUM} or on PATH: install Debian's package "
-                        "(apt-get install chromium; .ci/run does) to run the browser tests")  # fmt: skip
+            pytest.skip(
+                f"no Chromium at {CHROMIUM} or on PATH: install Debian's package "
+                "(apt-get install chromium; .ci/run does) to run the browser tests"
+            )
         return found
     return CHROMIUM
 
@@ -77,8 +85,14 @@ def _open(browser, report: Path, viewport: dict):
     page = browser.new_page(viewport=viewport)
     problems: list[str] = []
     requests: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)  # fmt: skip
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.on("request", lambda r: requests.append(r.url))

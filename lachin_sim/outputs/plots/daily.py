@@ -9,6 +9,7 @@ supply a day of the commodities that cannot be stored (electricity, gas).
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -24,7 +25,9 @@ def full_need_kcal(result) -> pd.DataFrame:
     s = result.scenario
     density = {name: c.kcal_per_unit for name, c in s.commodities.items() if c.kcal_per_unit}
     uses = result.uses[result.uses["commodity"].isin(density)]
-    kcal = (uses["need"] * uses["commodity"].map(density)).groupby([uses["date"], uses["group"]]).sum()
+    kcal = (
+        (uses["need"] * uses["commodity"].map(density)).groupby([uses["date"], uses["group"]]).sum()
+    )
     people = result.groups.set_index(["date", "group"])["people"]
     joined = pd.DataFrame({"kcal": kcal}).join(people, how="inner")
     joined = joined[joined["people"] > 0]
@@ -44,23 +47,33 @@ def food_energy(result) -> Figure:
         colour = colour_of(i)
         ax.plot(rows["date"], rows["kcal_per_person_day"], color=colour, lw=1.6, label=group)
         full = need[need["group"] == group]
-        ax.plot(full["date"], full["full_need_kcal"], color=colour, lw=1.0, ls="--",
-                label=f"{group}: full need")  # fmt: skip
+        ax.plot(
+            full["date"],
+            full["full_need_kcal"],
+            color=colour,
+            lw=1.0,
+            ls="--",
+            label=f"{group}: full need",
+        )
     ax.set_ylim(bottom=0)
-    ax.set_xlim(pd.Timestamp(s.start), pd.Timestamp(s.end))
+    ax.set_xlim(float(mdates.date2num(s.start)), float(mdates.date2num(s.end)))
     ax.set_ylabel("kcal per person per day")
     ax.grid(True, axis="y", lw=0.4, alpha=0.6)
     date_axis(ax)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
-    fig.suptitle(f"{s.name}: food energy eaten per person per day (solid) and at full need "
-                 f"(dashed)\n{provenance_line(s, result.seed, width=110)}", fontsize=9)  # fmt: skip
+    fig.suptitle(
+        f"{s.name}: food energy eaten per person per day (solid) and at full need "
+        f"(dashed)\n{provenance_line(s, result.seed, width=110)}",
+        fontsize=9,
+    )
     return fig
 
 
 def non_storable(result) -> list[str]:
     """Commodities with a need that cannot be stored (``storage_capacity = 0``), in config order."""
-    return [n for n, c in result.scenario.commodities.items()
-            if c.has_need and c.storage_capacity == 0]  # fmt: skip
+    return [
+        n for n, c in result.scenario.commodities.items() if c.has_need and c.storage_capacity == 0
+    ]
 
 
 def hours_of_supply(result) -> Figure:
@@ -74,11 +87,14 @@ def hours_of_supply(result) -> Figure:
         ax.plot(rows["date"], rows["hours_of_supply"], color=colour_of(i), lw=1.6, label=name)
     ax.set_ylim(0, 24.5)
     ax.set_yticks([0, 6, 12, 18, 24])
-    ax.set_xlim(pd.Timestamp(s.start), pd.Timestamp(s.end))
+    ax.set_xlim(float(mdates.date2num(s.start)), float(mdates.date2num(s.end)))
     ax.set_ylabel("hours of supply a day")
     ax.grid(True, axis="y", lw=0.4, alpha=0.6)
     date_axis(ax)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
-    fig.suptitle(f"{s.name}: hours of supply a day (24 x share of need met)\n"
-                 f"{provenance_line(s, result.seed, width=110)}", fontsize=9)  # fmt: skip
+    fig.suptitle(
+        f"{s.name}: hours of supply a day (24 x share of need met)\n"
+        f"{provenance_line(s, result.seed, width=110)}",
+        fontsize=9,
+    )
     return fig

@@ -25,7 +25,9 @@ from pathlib import Path
 from lachin_sim.errors import OutputFolderError
 
 REPORT_FILE = "report.html"
-GENERATOR = "lachin-sim report"  # the <meta name="generator"> of every report: "lachin-sim report X.Y.Z"
+GENERATOR = (
+    "lachin-sim report"  # the <meta name="generator"> of every report: "lachin-sim report X.Y.Z"
+)
 MARKER_BYTES = 4096  # the generator marker is within the first bytes of a report
 
 
@@ -70,16 +72,23 @@ def report_kind(folder: Path) -> str:
     from lachin_sim.outputs.folders import folder_kind
 
     if not folder.is_dir():
-        raise OutputFolderError(folder, "is not a folder; give a folder written by lachin-sim "
-                                        "run, sweep or compare")  # fmt: skip
+        raise OutputFolderError(
+            folder, "is not a folder; give a folder written by lachin-sim run, sweep or compare"
+        )
     kind = folder_kind(folder)
     if kind is None:
-        raise OutputFolderError(folder, "is not a lachin-sim folder (no lachin-sim metadata.json "
-                                        "or sweep.json); give a folder written by lachin-sim "
-                                        "run, sweep or compare")  # fmt: skip
+        raise OutputFolderError(
+            folder,
+            "is not a lachin-sim folder (no lachin-sim metadata.json "
+            "or sweep.json); give a folder written by lachin-sim "
+            "run, sweep or compare",
+        )
     if kind not in KINDS:
-        raise OutputFolderError(folder, f"is a lachin-sim {kind} folder, which has no report; "
-                                        f"reports are made of {', '.join(KINDS)} folders")  # fmt: skip
+        raise OutputFolderError(
+            folder,
+            f"is a lachin-sim {kind} folder, which has no report; "
+            f"reports are made of {', '.join(KINDS)} folders",
+        )
     return kind
 
 
@@ -111,8 +120,11 @@ def check_report_target(path: str | os.PathLike) -> Path:
     if path.is_dir():
         raise OutputFolderError(path, "is a folder; give a file name, e.g. report.html")
     if path.exists() and not is_our_report(path):
-        raise OutputFolderError(path, "exists and was not written by lachin-sim; it is not "
-                                      "replaced: choose another file name")  # fmt: skip
+        raise OutputFolderError(
+            path,
+            "exists and was not written by lachin-sim; it is not "
+            "replaced: choose another file name",
+        )
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise OutputFolderError(path, f"cannot be written: {parent} is not a folder")

@@ -31,7 +31,7 @@ class Provenance:
     kind: str  # run, sweep, comparison
     scenario: str
     source: str
-    overrides: list[str]
+    overrides: list[str] | None  # None: a study's, given in its source (not listed apart)
     digests: dict[str, str]
     seed: int | None
     replications: int | None
@@ -49,11 +49,19 @@ def caps_of(scenario: Scenario) -> list[dict]:
     """The dated ration caps of the scenario (decisions given as inputs), for a table."""
     rows = []
     for cap in scenario.rationing.caps:
-        rows.append({"commodity": cap.commodity, "start": cap.start, "end": cap.end,
-                     "ration": cap.ration, "amount": cap.amount_per_person_day,
-                     "unit": scenario.commodities[cap.commodity].unit,
-                     "groups": list(cap.groups or []), "uses": list(cap.uses or []),
-                     "note": cap.note})  # fmt: skip
+        rows.append(
+            {
+                "commodity": cap.commodity,
+                "start": cap.start,
+                "end": cap.end,
+                "ration": cap.ration,
+                "amount": cap.amount_per_person_day,
+                "unit": scenario.commodities[cap.commodity].unit,
+                "groups": list(cap.groups or []),
+                "uses": list(cap.uses or []),
+                "note": cap.note,
+            }
+        )
     return rows
 
 

@@ -5,6 +5,7 @@ intervals; the first named scenario is the base every other one is set against."
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from lachin_sim.outputs.report.common import scenario_family
@@ -30,7 +31,6 @@ def comparison_context(folder: Path) -> dict:
 
 def comparison_result_context(comparison) -> dict:
     """The report context of a :class:`~lachin_sim.studies.scenarios.Comparison`."""
-    from lachin_sim.outputs import plots
 
     spec = comparison.sweep.spec
     base = StudyBase(spec)
@@ -40,26 +40,44 @@ def comparison_result_context(comparison) -> dict:
     scenarios = []
     for i, name in enumerate(comparison.names):
         mine = ok[ok["scenario"] == name]
-        scenarios.append({
-            "name": name, "description": comparison.descriptions.get(name, ""),
-            "overrides": point_overrides(points[i]) if i < len(points) else [],
-            "runs": len(mine), "headlines": headlines_of(mine, base),
-            "outcomes": outcomes_of(mine, base),
-        })  # fmt: skip
+        scenarios.append(
+            {
+                "name": name,
+                "description": comparison.descriptions.get(name, ""),
+                "overrides": point_overrides(points[i]) if i < len(points) else [],
+                "runs": len(mine),
+                "headlines": headlines_of(mine, base),
+                "outcomes": outcomes_of(mine, base),
+            }
+        )
     reference = scenarios[0]
     changes = []
     for s in scenarios[1:]:
         against = {h.commodity: h for h in reference["headlines"]}
-        items = [(h, against[h.commodity]) for h in s["headlines"]
-                 if h.commodity in against and changed(h, against[h.commodity])]  # fmt: skip
+        items = [
+            (h, against[h.commodity])
+            for h in s["headlines"]
+            if h.commodity in against and changed(h, against[h.commodity])
+        ]
         changes.append({"scenario": s, "clauses": items})
     commodity_tables = [
-        {"commodity": h.commodity,
-         "rows": [([s["name"]], s["headlines"][i]) for s in scenarios if len(s["headlines"]) > i]}
+        {
+            "commodity": h.commodity,
+            "rows": [
+                ([s["name"]], s["headlines"][i]) for s in scenarios if len(s["headlines"]) > i
+            ],
+        }
         for i, h in enumerate(reference["headlines"])
-    ]  # fmt: skip
-    figures = [embed("study_figure", lambda series=series: comparison.plot(series), figure=series,
-                     base=reference["name"]) for series in ("share_met", "days_of_supply")]  # fmt: skip
+    ]
+    figures = [
+        embed(
+            "study_figure",
+            partial(comparison.plot, series),
+            figure=series,
+            base=reference["name"],
+        )
+        for series in ("share_met", "days_of_supply")
+    ]
     return {
         "kind": "comparison",
         "scenario": base.scenario,
@@ -76,9 +94,10 @@ def comparison_result_context(comparison) -> dict:
         "figures": figures,
         "family": scenario_family(base.scenario),
         "health": {"famine_cdr": base.scenario.health.mortality.famine_cdr_per_10k_day}
-        if base.scenario.health is not None else None,
+        if base.scenario.health is not None
+        else None,
         "provenance": study_provenance("comparison", spec, base, None),
-    }  # fmt: skip
+    }
 
 
 def changed(h: Headline, base: Headline) -> bool:

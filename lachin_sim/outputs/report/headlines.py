@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from lachin_sim.outputs.censoring import censored_stats
 
@@ -62,8 +63,9 @@ def day_to_date(start: dt.date, days: float) -> dt.date | None:
     return start + dt.timedelta(days=math.floor(days))
 
 
-def run_headline(commodity: str, start: dt.date, summary, storable: bool,
-                 stock_out: dt.date | None = None) -> Headline:  # fmt: skip
+def run_headline(
+    commodity: str, start: dt.date, summary, storable: bool, stock_out: dt.date | None = None
+) -> Headline:
     """The headline of one run from its summary (a Series indexed ``metric:commodity``) and
     the first day its stock ended empty (:func:`stock_out_date`)."""
 
@@ -75,13 +77,20 @@ def run_headline(commodity: str, start: dt.date, summary, storable: bool,
     cut = value("days_to_first_ration_cut")
     hours = value("mean_hours_of_supply")
     return Headline(
-        commodity=commodity, runs=1, reached=0 if math.isnan(first) else 1,
-        first=day_to_date(start, first), low=None, high=None,
-        share_met=value("share_met"), worst_day=value("min_share_met"),
+        commodity=commodity,
+        runs=1,
+        reached=0 if math.isnan(first) else 1,
+        first=day_to_date(start, first),
+        low=None,
+        high=None,
+        share_met=value("share_met"),
+        worst_day=value("min_share_met"),
         below_half=day_to_date(start, value("days_to_share_below_50pct")),
-        ration_cut_first=math.isfinite(first) and cut == first, storable=storable,
-        hours=None if math.isnan(hours) else hours, stock_out=stock_out,
-    )  # fmt: skip
+        ration_cut_first=math.isfinite(first) and cut == first,
+        storable=storable,
+        hours=None if math.isnan(hours) else hours,
+        stock_out=stock_out,
+    )
 
 
 def stock_out_date(stocks, commodity: str) -> dt.date | None:
@@ -98,11 +107,11 @@ def replicated_headline(
     commodity: str,
     start: dt.date,
     horizon: float,
-    first_days: Sequence[float],
-    share_met: Sequence[float],
-    ration_cut_days: Sequence[float] | None = None,
-    below_half_days: Sequence[float] | None = None,
-    hours: Sequence[float] | None = None,
+    first_days: npt.ArrayLike,
+    share_met: npt.ArrayLike,
+    ration_cut_days: npt.ArrayLike | None = None,
+    below_half_days: npt.ArrayLike | None = None,
+    hours: npt.ArrayLike | None = None,
     storable: bool = True,
 ) -> Headline:
     """The headline over runs from per-run metrics (one value per run, NaN: never)."""
@@ -110,19 +119,27 @@ def replicated_headline(
     share = np.asarray(share_met, dtype=float)
     q05, q50, q95 = _quantiles(share, (INTERVAL[0], 0.5, INTERVAL[1]))
     cut_median = _censored_median(ration_cut_days, horizon)
-    hours_median = _quantiles(np.asarray(hours, dtype=float), (0.5,))[0] if hours is not None else None
+    hours_median = (
+        _quantiles(np.asarray(hours, dtype=float), (0.5,))[0] if hours is not None else None
+    )
     return Headline(
-        commodity=commodity, runs=stats.runs, reached=stats.reached,
-        first=day_to_date(start, stats.median), low=day_to_date(start, stats.q05),
-        high=day_to_date(start, stats.q95), share_met=q50, share_low=q05, share_high=q95,
+        commodity=commodity,
+        runs=stats.runs,
+        reached=stats.reached,
+        first=day_to_date(start, stats.median),
+        low=day_to_date(start, stats.q05),
+        high=day_to_date(start, stats.q95),
+        share_met=q50,
+        share_low=q05,
+        share_high=q95,
         below_half=day_to_date(start, _censored_median(below_half_days, horizon)),
         ration_cut_first=math.isfinite(stats.median) and cut_median == stats.median,
         storable=storable,
         hours=None if hours_median is None or math.isnan(hours_median) else hours_median,
-    )  # fmt: skip
+    )
 
 
-def _censored_median(days: Sequence[float] | None, horizon: float) -> float:
+def _censored_median(days: npt.ArrayLike | None, horizon: float) -> float:
     if days is None:
         return float("nan")
     return censored_stats(days, horizon).median

@@ -20,10 +20,16 @@ BROWSER_ENV = "LACHIN_SIM_CHROMIUM"  # path of a Chromium to use instead of look
 # Flags for a headless print on a machine without a display or network: no sandbox (root in a
 # container), no GPU, nothing fetched in the background.
 HEADLESS_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--no-pdf-header-footer",
-)  # fmt: skip
+)
 PRINT_TIMEOUT_S = 120.0  # a report prints in a few seconds; a hung browser is stopped after this
 TITLE_MARK = "lachin-sim report"
 
@@ -43,11 +49,17 @@ def require_browser() -> str:
     browser = find_browser()
     if browser is None:
         where = os.environ.get(BROWSER_ENV)
-        why = (f"{BROWSER_ENV}={where} is not an executable file" if where
-               else f"no Chromium found on PATH ({', '.join(BROWSERS)})")  # fmt: skip
-        raise OutputFolderError("--pdf", f"needs a headless Chromium: {why}. Install one (on "
-                                "Debian or Ubuntu: apt-get install chromium), or leave out "
-                                "--pdf and print the HTML report from a browser")  # fmt: skip
+        why = (
+            f"{BROWSER_ENV}={where} is not an executable file"
+            if where
+            else f"no Chromium found on PATH ({', '.join(BROWSERS)})"
+        )
+        raise OutputFolderError(
+            "--pdf",
+            f"needs a headless Chromium: {why}. Install one (on "
+            "Debian or Ubuntu: apt-get install chromium), or leave out "
+            "--pdf and print the HTML report from a browser",
+        )
     return browser
 
 
@@ -66,8 +78,11 @@ def check_pdf_target(path: Path) -> Path:
     if path.is_symlink() or path.is_dir():
         raise OutputFolderError(path, "is a folder or a symbolic link; give a file name")
     if path.exists() and not is_our_pdf(path):
-        raise OutputFolderError(path, "exists and was not written by lachin-sim; it is not "
-                                      "replaced: choose another file name")  # fmt: skip
+        raise OutputFolderError(
+            path,
+            "exists and was not written by lachin-sim; it is not "
+            "replaced: choose another file name",
+        )
     return path
 
 
@@ -78,20 +93,32 @@ def print_pdf(html: Path, pdf: Path, browser: str | None = None) -> Path:
     check_pdf_target(pdf)
     with tempfile.TemporaryDirectory(prefix="lachin-sim-pdf-") as profile:
         tmp = pdf.with_name(f".{pdf.name}.tmp-{os.getpid()}")
-        command = [browser, *HEADLESS_FLAGS, f"--user-data-dir={profile}",
-                   f"--print-to-pdf={tmp}", html.resolve().as_uri()]  # fmt: skip
+        command = [
+            browser,
+            *HEADLESS_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={tmp}",
+            html.resolve().as_uri(),
+        ]
         try:
-            done = subprocess.run(command, capture_output=True, text=True,
-                                  timeout=PRINT_TIMEOUT_S, check=False)  # fmt: skip
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=PRINT_TIMEOUT_S, check=False
+            )
             if done.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
                 last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-                raise WriteFailed(0, f"{pdf}: Chromium ({browser}) could not print the report "
-                                     f"(exit {done.returncode}: {last}); the HTML report is "
-                                     f"{html}")  # fmt: skip
+                raise WriteFailed(
+                    0,
+                    f"{pdf}: Chromium ({browser}) could not print the report "
+                    f"(exit {done.returncode}: {last}); the HTML report is "
+                    f"{html}",
+                )
             os.replace(tmp, pdf)
         except subprocess.TimeoutExpired:
-            raise WriteFailed(0, f"{pdf}: Chromium ({browser}) did not finish printing in "
-                                 f"{PRINT_TIMEOUT_S:.0f} s; the HTML report is {html}") from None  # fmt: skip
+            raise WriteFailed(
+                0,
+                f"{pdf}: Chromium ({browser}) did not finish printing in "
+                f"{PRINT_TIMEOUT_S:.0f} s; the HTML report is {html}",
+            ) from None
         finally:
             tmp.unlink(missing_ok=True)
     return pdf

@@ -98,8 +98,16 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(long_date=long_date, date_range=date_range, pct=pct, number=number,
-                       plural=plural, label=label, param=param, value=value)  # fmt: skip
+    env.filters.update(
+        long_date=long_date,
+        date_range=date_range,
+        pct=pct,
+        number=number,
+        plural=plural,
+        label=label,
+        param=param,
+        value=value,
+    )
     return env
 
 

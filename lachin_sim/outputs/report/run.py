@@ -34,34 +34,67 @@ def result_context(result) -> dict:
     last_day = s.end.fromordinal(s.end.toordinal() - 1)
     storable = {n: c.storage_capacity != 0 for n, c in s.commodities.items()}
     headlines = [
-        run_headline(c, s.start, summary, storable[c],
-                     stock_out_date(result.stocks, c) if storable[c] else None)
-        for c in s.commodities if f"days_to_first_shortage:{c}" in summary
-    ]  # fmt: skip
+        run_headline(
+            c,
+            s.start,
+            summary,
+            storable[c],
+            stock_out_date(result.stocks, c) if storable[c] else None,
+        )
+        for c in s.commodities
+        if f"days_to_first_shortage:{c}" in summary
+    ]
     food = None
-    if "kcal_per_person_day" in result.groups and result.groups["kcal_per_person_day"].notna().any():
+    if (
+        "kcal_per_person_day" in result.groups
+        and result.groups["kcal_per_person_day"].notna().any()
+    ):
         need = full_need_kcal(result)
         groups = list(dict.fromkeys(result.groups["group"]))
         food = {
-            "groups": [{"name": g, "mean": finite(summary.get(f"food_kcal_per_person_day:{g}")),
-                        "full_need": finite(need.loc[need["group"] == g, "full_need_kcal"].mean())}
-                       for g in groups],  # fmt: skip
+            "groups": [
+                {
+                    "name": g,
+                    "mean": finite(summary.get(f"food_kcal_per_person_day:{g}")),
+                    "full_need": finite(need.loc[need["group"] == g, "full_need_kcal"].mean()),
+                }
+                for g in groups
+            ],
             "all": finite(summary.get("food_kcal_per_person_day:all")),
-            "figure": embed("food_energy", lambda: plots.food_energy(result), groups=groups,
-                            start=s.start, end=last_day),  # fmt: skip
+            "figure": embed(
+                "food_energy",
+                lambda: plots.food_energy(result),
+                groups=groups,
+                start=s.start,
+                end=last_day,
+            ),
         }
     power = None
     flows = non_storable(result)
     if flows:
         power = {
-            "commodities": [{"name": c, "hours": finite(summary.get(f"mean_hours_of_supply:{c}"))}
-                            for c in flows],  # fmt: skip
-            "figure": embed("hours_of_supply", lambda: plots.hours_of_supply(result),
-                            commodities=flows, start=s.start, end=last_day),  # fmt: skip
+            "commodities": [
+                {"name": c, "hours": finite(summary.get(f"mean_hours_of_supply:{c}"))}
+                for c in flows
+            ],
+            "figure": embed(
+                "hours_of_supply",
+                lambda: plots.hours_of_supply(result),
+                commodities=flows,
+                start=s.start,
+                end=last_day,
+            ),
         }
-    decisions = [{"commodity": r.commodity, "decided": r.decided.date(),
-                  "effective": r.effective.date(), "ration": float(r.ration), "rule": r.rule}
-                 for r in result.decisions.itertuples()]  # fmt: skip
+    decisions = [
+        {
+            "commodity": r.commodity,
+            "decided": r.decided.date(),
+            "effective": r.effective.date(),
+            "ration": float(r.ration),
+            "rule": r.rule,
+        }
+        for r in result.decisions.itertuples()
+    ]
     return {
         "kind": "run",
         "scenario": s,
@@ -77,8 +110,12 @@ def result_context(result) -> dict:
         "health": health_facts(result),
         "figures": [
             embed("depletion", lambda: plots.depletion(result), start=s.start, end=last_day),
-            embed("shortage_timeline", lambda: plots.shortage_timeline(result), start=s.start,
-                  end=last_day),  # fmt: skip
+            embed(
+                "shortage_timeline",
+                lambda: plots.shortage_timeline(result),
+                start=s.start,
+                end=last_day,
+            ),
         ],
         "family": scenario_family(s),
         "provenance": run_provenance(result),
@@ -104,8 +141,11 @@ def health_facts(result) -> dict | None:
         "famine_cdr": s.health.mortality.famine_cdr_per_10k_day,
         "famine_date": None if famine_day is None else day_to_date(s.start, famine_day),
         "famine_days": metric("famine_cdr_days"),
-        "figure": embed("deaths", lambda: plots.deaths_per_day(health),
-                        famine_cdr=s.health.mortality.famine_cdr_per_10k_day),  # fmt: skip
+        "figure": embed(
+            "deaths",
+            lambda: plots.deaths_per_day(health),
+            famine_cdr=s.health.mortality.famine_cdr_per_10k_day,
+        ),
     }
 
 
@@ -115,11 +155,15 @@ def run_provenance(result) -> Provenance:
     meta, s = result.metadata, result.scenario
     extra = {k: str(meta[k]) for k in ("python", "simpy") if meta.get(k)}
     return Provenance(
-        kind="run", scenario=s.name,
+        kind="run",
+        scenario=s.name,
         source=str(meta.get("source") or s.provenance.get("source") or "Python"),
         overrides=list(meta.get("overrides") or s.provenance.get("overrides") or []),
         digests={"config SHA-256": str(meta.get("config_sha256") or s.digest())},
-        seed=result.seed, replications=None,
-        package_version=str(meta.get("version") or __version__), made=now_utc(),
-        report_version=__version__, extra=extra,
-    )  # fmt: skip
+        seed=result.seed,
+        replications=None,
+        package_version=str(meta.get("version") or __version__),
+        made=now_utc(),
+        report_version=__version__,
+        extra=extra,
+    )

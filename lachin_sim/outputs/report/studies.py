@@ -68,18 +68,25 @@ def headlines_of(runs: pd.DataFrame, base: StudyBase) -> list[Headline]:
 
         def column(metric: str, c: str = c) -> pd.Series | None:
             name = f"{metric}:{c}"
-            return runs[name] if name in runs else None
+            return runs.get(name, None)
 
         first = column("days_to_first_shortage")
         if first is None:
             continue
         hours = column("mean_hours_of_supply")
-        out.append(replicated_headline(
-            c, base.start, base.horizon, first, column("share_met"),
-            ration_cut_days=column("days_to_first_ration_cut"),
-            below_half_days=column("days_to_share_below_50pct"),
-            hours=hours, storable=base.storable.get(c, True),
-        ))  # fmt: skip
+        out.append(
+            replicated_headline(
+                c,
+                base.start,
+                base.horizon,
+                first,
+                runs[f"share_met:{c}"],
+                ration_cut_days=column("days_to_first_ration_cut"),
+                below_half_days=column("days_to_share_below_50pct"),
+                hours=hours,
+                storable=base.storable.get(c, True),
+            )
+        )
     return out
 
 
@@ -100,8 +107,13 @@ def date_spread(values: pd.Series | None, base: StudyBase) -> DateSpread | None:
     if values is None:
         return None
     stats = censored_stats(values, base.horizon)
-    return DateSpread(day_to_date(base.start, stats.median), day_to_date(base.start, stats.q05),
-                      day_to_date(base.start, stats.q95), stats.reached, stats.runs)  # fmt: skip
+    return DateSpread(
+        day_to_date(base.start, stats.median),
+        day_to_date(base.start, stats.q05),
+        day_to_date(base.start, stats.q95),
+        stats.reached,
+        stats.runs,
+    )
 
 
 def outcomes_of(runs: pd.DataFrame, base: StudyBase) -> dict:
@@ -109,33 +121,45 @@ def outcomes_of(runs: pd.DataFrame, base: StudyBase) -> dict:
     scenario; each entry None where the runs do not report it."""
 
     def col(name: str) -> pd.Series | None:
-        return runs[name] if name in runs else None
+        return runs.get(name, None)
 
     non_storable = [c for c in base.commodities if not base.storable.get(c, True)]
     return {
         "runs": len(runs),
         "food_kcal": spread(col("food_kcal_per_person_day:all")),
         "hours": {c: spread(col(f"mean_hours_of_supply:{c}")) for c in non_storable},
-        "ration_cuts": {c: d for c in base.commodities
-                        if (d := date_spread(col(f"days_to_first_ration_cut:{c}"), base))
-                        is not None and d.reached},  # fmt: skip
+        "ration_cuts": {
+            c: d
+            for c in base.commodities
+            if (d := date_spread(col(f"days_to_first_ration_cut:{c}"), base)) is not None
+            and d.reached
+        },
         "excess_deaths": spread(col("excess_deaths:all")),
         "famine": date_spread(col("days_to_famine_cdr:all"), base),
     }
 
 
-def study_provenance(kind: str, spec: dict, base: StudyBase, overrides: list[str]) -> Provenance:
+def study_provenance(
+    kind: str, spec: dict, base: StudyBase, overrides: list[str] | None
+) -> Provenance:
     from lachin_sim import __version__
 
-    digests = {"study SHA-256 (sweep_sha256)": str(spec.get("sweep_sha256", "")),
-               "base config SHA-256": base.scenario.digest()}  # fmt: skip
+    digests = {
+        "study SHA-256 (sweep_sha256)": str(spec.get("sweep_sha256", "")),
+        "base config SHA-256": base.scenario.digest(),
+    }
     return Provenance(
-        kind=kind, scenario=base.scenario.name, source=str(spec.get("source") or ""),
-        overrides=overrides, digests=digests, seed=spec.get("seed"),
+        kind=kind,
+        scenario=base.scenario.name,
+        source=str(spec.get("source") or ""),
+        overrides=overrides,
+        digests=digests,
+        seed=spec.get("seed"),
         replications=spec.get("replications"),
-        package_version=str(spec.get("package_version") or ""), made=now_utc(),
+        package_version=str(spec.get("package_version") or ""),
+        made=now_utc(),
         report_version=__version__,
-    )  # fmt: skip
+    )
 
 
 def point_overrides(point: dict) -> list[str]:

@@ -40,31 +40,61 @@ def sweep_result_context(sweep) -> dict:
     ok = sweep.runs[sweep.runs["status"] == "ok"]
     parameters = sweep.parameters
     design_kind = sweep.spec.get("design", {}).get("kind", "")
-    points = []
+    points: list[dict] = []
     if len(sweep.design) <= TABLE_POINTS:
         for row in sweep.design.to_dict("records"):
             mine = ok[ok["point_id"] == row["point_id"]]
-            points.append({"values": {p: row[p] for p in parameters}, "runs": len(mine),
-                           "headlines": headlines_of(mine, base),
-                           "outcomes": outcomes_of(mine, base)})  # fmt: skip
+            points.append(
+                {
+                    "values": {p: row[p] for p in parameters},
+                    "runs": len(mine),
+                    "headlines": headlines_of(mine, base),
+                    "outcomes": outcomes_of(mine, base),
+                }
+            )
     commodity_tables = [
-        {"commodity": h.commodity,
-         "rows": [([p["values"][name] for name in parameters], p["headlines"][i]) for p in points]}
+        {
+            "commodity": h.commodity,
+            "rows": [
+                ([p["values"][name] for name in parameters], p["headlines"][i]) for p in points
+            ],
+        }
         for i, h in enumerate(points[0]["headlines"] if points else [])
-    ]  # fmt: skip
+    ]
     by_value = None
     if len(sweep.design) > TABLE_POINTS:
-        by_value = {p: sweep.summary_table(c, by=p) for p in parameters for c in base.commodities[:1]}
+        by_value = {
+            p: sweep.summary_table(c, by=p) for p in parameters for c in base.commodities[:1]
+        }
     answers = minimum_answers(sweep, base) if design_kind == "grid" and parameters else []
     figures = []
     if base.commodities:
         main = base.commodities[0]
-        figure = ("heatmap" if len(parameters) >= 2 and design_kind == "grid"
-                  else "response" if parameters else "fan")  # fmt: skip
-        figures.append(embed("study_figure", lambda: plots.default_figure(sweep), figure=figure,
-                             commodity=main, parameters=parameters))  # fmt: skip
-        figures.append(embed("study_figure", lambda: plots.shortage_probability(sweep, main),
-                             figure="probability", commodity=main, parameters=parameters))  # fmt: skip
+        figure = (
+            "heatmap"
+            if len(parameters) >= 2 and design_kind == "grid"
+            else "response"
+            if parameters
+            else "fan"
+        )
+        figures.append(
+            embed(
+                "study_figure",
+                lambda: plots.default_figure(sweep),
+                figure=figure,
+                commodity=main,
+                parameters=parameters,
+            )
+        )
+        figures.append(
+            embed(
+                "study_figure",
+                lambda: plots.shortage_probability(sweep, main),
+                figure="probability",
+                commodity=main,
+                parameters=parameters,
+            )
+        )
     return {
         "kind": "sweep",
         "scenario": base.scenario,
@@ -85,9 +115,10 @@ def sweep_result_context(sweep) -> dict:
         "figures": figures,
         "family": scenario_family(base.scenario),
         "health": {"famine_cdr": base.scenario.health.mortality.famine_cdr_per_10k_day}
-        if base.scenario.health is not None else None,
+        if base.scenario.health is not None
+        else None,
         "provenance": study_provenance("sweep", sweep.spec, base, None),
-    }  # fmt: skip
+    }
 
 
 def minimum_answers(sweep, base: StudyBase) -> list[dict]:
@@ -105,10 +136,12 @@ def minimum_answers(sweep, base: StudyBase) -> list[dict]:
         metric = f"shortage_days:{c}"
         if metric not in ok:
             continue
-        minimum = minimum_from_sweep(sweep, lever, metric, 0.0, PROBABILITY, better="lower",
-                                     by=others)  # fmt: skip
-        shares = (ok.groupby([*others, lever])[metric]
-                  .apply(lambda v: success_share(v, 0.0, "lower")))  # fmt: skip
+        minimum = minimum_from_sweep(
+            sweep, lever, metric, 0.0, PROBABILITY, better="lower", by=others
+        )
+        shares = ok.groupby([*others, lever])[metric].apply(
+            lambda v: success_share(v, 0.0, "lower")
+        )
         rows = []
         for record in minimum.to_dict("records"):
             given = {p: record[p] for p in others}
@@ -118,12 +151,26 @@ def minimum_answers(sweep, base: StudyBase) -> list[dict]:
             value = record[f"minimum {lever}"]
             if pd.isna(value):
                 best = max(values, key=lambda v: (mine[v], -v))
-                rows.append({"given": given, "value": None, "below": None, "best": best,
-                             "best_share": float(mine[best]), "largest": values[-1]})  # fmt: skip
+                rows.append(
+                    {
+                        "given": given,
+                        "value": None,
+                        "below": None,
+                        "best": best,
+                        "best_share": float(mine[best]),
+                        "largest": values[-1],
+                    }
+                )
                 continue
             below = max((v for v in values if v < value), default=None)
-            rows.append({"given": given, "value": value, "share": float(mine[value]),
-                         "below": below,
-                         "below_share": None if below is None else float(mine[below])})  # fmt: skip
+            rows.append(
+                {
+                    "given": given,
+                    "value": value,
+                    "share": float(mine[value]),
+                    "below": below,
+                    "below_share": None if below is None else float(mine[below]),
+                }
+            )
         answers.append({"commodity": c, "lever": lever, "rows": rows})
     return answers
