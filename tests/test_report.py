@@ -424,3 +424,40 @@ def test_build_report_is_the_same_page_as_the_cli_writes(folders):
         return re.sub(r"<dt>Report made</dt><dd>[^<]*</dd>", "", page)
 
     assert strip(again) == strip(html)
+
+
+@pytest.mark.parametrize("design", ["replications", "lhs"])
+def test_a_sweep_without_a_grid_reports_too(tmp_path, design):
+    """Replications only: a sentence per commodity whose median date and runs short are
+    summary_table's. A Latin hypercube (more than 30 points): tables by parameter value, and no
+    claimed minimum (that needs a grid)."""
+    from sweep_helpers import DENIAL as TINY_DENIAL
+    from sweep_helpers import TRUCKS as TINY_TRUCKS
+    from sweep_helpers import sweep_raw
+
+    from lachin_sim.config.validation import validate_scenario
+
+    scenario = validate_scenario(sweep_raw(), "<tiny>")
+    kw = (
+        {"replications": 5}
+        if design == "replications"
+        else {"ranges": {TINY_TRUCKS: (0.1, 3.0), TINY_DENIAL: (0.0, 0.5)}, "samples": 40}
+    )
+    out = tmp_path / design
+    sweep = ls.sweep(scenario, executor="serial", out=out, progress=False, **kw)
+    html = write_report(out).read_text(encoding="utf-8")
+    page = read_page(html)
+    assert external_references(html) == [] and all(i.get("alt") for i in page.images)
+    if design == "lhs":
+        assert "needs a grid" in html and "takes" not in html
+        assert any(t["caption"].startswith("By aid trucks per day") for t in page.tables)
+        return
+    want = sweep.summary_table("food").iloc[0]
+    text = _headlines(html)["food"]
+    median = int(
+        want["food: first short, day (median [5 %, 95 %])"].split(" [")[0].removeprefix("day ")
+    )
+    shown = parse_date(re.search(rf"falls short on ({DATE})", text).group(1))
+    assert shown == scenario.start + dt.timedelta(days=median)
+    reached, runs = want["food: runs short"].split("/")
+    assert reached == runs or f"short in {reached} of {runs} runs" in text
