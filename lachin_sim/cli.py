@@ -1,8 +1,9 @@
 """Command line: a thin layer over the Python API.
 
-    lachin-sim run CONFIG [--out DIR] [--seed N] [--set path=value ...] [--no-plots]
+    lachin-sim run CONFIG [--out DIR] [--seed N] [--set path=value ...] [--no-plots] [--report]
     lachin-sim validate CONFIG [--set path=value ...]      (a scenario, sweep or scenarios file)
     lachin-sim plot DIR                                     (a run, sweep or compare folder)
+    lachin-sim report DIR [--out FILE] [--pdf]              (one self-contained HTML page)
     lachin-sim sweep SWEEP_CONFIG [--set ...] [--replications N] [--samples N] [--out DIR] ...
     lachin-sim compare SCENARIOS_CONFIG [--replications N] [--out DIR] ...
 
@@ -75,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="random seed, >= 0 (default: the config's seed)")
     _add_set(run)
     run.add_argument("--no-plots", action="store_true", help="write tables only")
+    run.add_argument("--report", action="store_true",
+                     help="also write report.html, a one-page report in plain language")  # fmt: skip
     run.set_defaults(handler=_run)
 
     validate = sub.add_parser("validate", help="check a config without running it")
@@ -85,6 +88,17 @@ def _parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="redraw the plots of a run, sweep or compare folder")
     plot.add_argument("result_dir", help="folder written by 'lachin-sim run', 'sweep' or 'compare'")
     plot.set_defaults(handler=_plot)
+
+    report = sub.add_parser("report", help="write a one-page report (HTML) of a run, sweep or "
+                                           "compare folder")  # fmt: skip
+    report.add_argument(
+        "result_dir", help="folder written by 'lachin-sim run', 'sweep' or 'compare'"
+    )
+    report.add_argument("--out", help="report file (default: DIR/report.html); only a new file or "
+                                      "a report lachin-sim wrote is replaced")  # fmt: skip
+    report.add_argument("--pdf", action="store_true",
+                        help="also print it to PDF (same name, .pdf) with a headless Chromium")  # fmt: skip
+    report.set_defaults(handler=_report)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep with replications")
     sweep.add_argument("config", help="sweep config TOML (names a base scenario and a design)")
@@ -165,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / scenario.name
     check_output_dir(out, "run")  # before simulating: refuse a folder that is not ours
     result = simulate(scenario, seed=args.seed)
-    result.save(out, plots=not args.no_plots)
+    result.save(out, plots=not args.no_plots, report=args.report)
     print(format_summary(result))
     print(f"\nWrote {out}/: " + ", ".join(sorted(p.name for p in out.iterdir())))
     return 0
@@ -291,6 +305,36 @@ def _plot(args: argparse.Namespace) -> int:
         paths = save_standard_plots(load_result(folder), folder)
     for path in paths:
         print(f"Wrote {path}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from lachin_sim.outputs.report import (
+        REPORT_FILE,
+        check_report_target,
+        report_kind,
+        write_report,
+    )
+
+    folder = Path(args.result_dir)
+    report_kind(folder)  # a lachin-sim folder with a report, before anything is written
+    out = Path(args.out) if args.out else folder / REPORT_FILE
+    if out.suffix.lower() == ".pdf":
+        raise ConfigError("--out", [Problem("--out", str(out), "names the HTML report; with "
+                          "--pdf the PDF takes the same name ending in .pdf")])  # fmt: skip
+    check_report_target(out)
+    browser = None
+    if args.pdf:
+        from lachin_sim.outputs.report.pdf import check_pdf_target, require_browser
+
+        browser = require_browser()
+        check_pdf_target(out.with_suffix(".pdf"))
+    path = write_report(folder, out)
+    print(f"Wrote {path}")
+    if browser is not None:
+        from lachin_sim.outputs.report.pdf import print_pdf
+
+        print(f"Wrote {print_pdf(path, path.with_suffix('.pdf'), browser)}")
     return 0
 
 

@@ -72,7 +72,8 @@ def test_type_hints_marker_is_package_data():
 
 @pytest.mark.slow
 def test_wheel_ships_the_marker_and_the_license(tmp_path):
-    """A wheel built from the repository holds py.typed and the licence, and its metadata has
+    """A wheel built from the repository holds py.typed, the report's templates and the
+    licence, and its metadata has
     the classifiers and the SPDX licence expression. It builds from a copy of the sources, so
     the build leaves nothing in the repository."""
     source = tmp_path / "source"
@@ -93,6 +94,10 @@ def test_wheel_ships_the_marker_and_the_license(tmp_path):
         names = archive.namelist()
         metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
     assert "lachin_sim/py.typed" in names
+    templates = REPO / "lachin_sim" / "outputs" / "report" / "templates"
+    for path in templates.rglob("*"):  # the report's templates are package data
+        if path.is_file():
+            assert f"lachin_sim/{path.relative_to(REPO / 'lachin_sim').as_posix()}" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     text = metadata.decode()
     assert "License-Expression: MIT" in text

@@ -64,20 +64,21 @@ OPTIONAL_RUN_TABLES = ("health", "health_bands")  # only when the health model i
 
 # What the tool writes in each kind of folder, as file-name patterns. A run folder's marker
 # also lists its files; these patterns cover folders written before markers existed
-# (lachin-sim 0.1.0) and the plots `lachin-sim plot` adds later.
+# (lachin-sim 0.1.0), the plots `lachin-sim plot` and the report `lachin-sim report` add later.
 STANDARD_ENTRIES = {
     "run": (
         *(f"{t}.{ext}" for t in (*RUN_TABLES, *OPTIONAL_RUN_TABLES) for ext in ("csv", "parquet")),
         "summary.csv", "config.json", "config.toml", MARKER, "depletion.png",
-        "shortage_timeline.png", "health_*.png", "report.html",
+        "shortage_timeline.png", "health_*.png", "report.html", "report.pdf",
     ),
     "sweep": (
         MARKER, "sweep.json", ".lock", "chunks", "full", "runs.csv", "bands.csv", "design.csv",
-        "heatmap_*.png", "fan_*.png", "shortage_probability_*.png", ".*.tmp-*",
+        "heatmap_*.png", "fan_*.png", "shortage_probability_*.png", "report.html", "report.pdf",
+        ".*.tmp-*",
     ),
     "comparison": (
         MARKER, "runs", "comparison.csv", "comparison.json", "scenario_runs.csv",
-        "scenario_bands.csv", "overlay_*.png", "report.html", ".*.tmp-*",
+        "scenario_bands.csv", "overlay_*.png", "report.html", "report.pdf", ".*.tmp-*",
     ),
     "experiment": (MARKER,),
 }  # fmt: skip

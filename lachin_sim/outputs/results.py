@@ -132,8 +132,9 @@ class Result:
         })  # fmt: skip
         return f"<p>{html.escape(repr(self))}</p>{html_table(shown)}"
 
-    def save(self, directory: str | os.PathLike, plots: bool = False) -> Path:
-        """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs.
+    def save(self, directory: str | os.PathLike, plots: bool = False, report: bool = False) -> Path:
+        """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs;
+        with ``report``, also ``report.html`` (:mod:`lachin_sim.outputs.report`).
 
         Replaces an earlier result folder there, never anything else: a folder the tool did
         not write (or one holding files it did not write), a file, or the working folder is
@@ -141,10 +142,10 @@ class Result:
         """
         target = Path(directory)
         with replacing(target, "run") as folder:
-            self._write(folder, plots)
+            self._write(folder, plots, report)
         return target
 
-    def _write(self, folder: Path, plots: bool) -> None:
+    def _write(self, folder: Path, plots: bool, report: bool = False) -> None:
         for name in (*TABLES, *OPTIONAL_TABLES):
             table: pd.DataFrame = getattr(self, name)
             if name in OPTIONAL_TABLES and table.empty and not len(table.columns):
@@ -160,6 +161,13 @@ class Result:
 
             save_standard_plots(self, folder)
         write_marker(folder, "run", self.metadata)  # last: it lists every file written
+        if report:  # the folder is a complete result now; the marker is rewritten to list it
+            from lachin_sim.outputs.report import REPORT_FILE, render_report
+            from lachin_sim.outputs.report.run import result_context
+
+            page = render_report("run", result_context(self))
+            (folder / REPORT_FILE).write_text(page, encoding="utf-8")
+            write_marker(folder, "run", self.metadata)
 
     def config_toml(self) -> str:
         """The resolved scenario as TOML with this run's seed: ``lachin-sim run config.toml``

@@ -7,6 +7,8 @@ returns a matplotlib Figure.
 - :mod:`.compare`: named scenarios: :func:`scenario_overlay`;
 - :mod:`.decisions`: the decisions of one run: :func:`rations` (ration by rule, hours of supply);
 - :mod:`.health`: the health model: :func:`bmi_distribution`, :func:`deaths_per_day`;
+- :mod:`.daily`: daily series of one run for a reader: :func:`food_energy`,
+  :func:`hours_of_supply`;
 - :mod:`.common`: colours (colour-blind safe), date axes, regime shading, dated marks.
 
 No pyplot global state: figures are built with ``matplotlib.figure.Figure`` and saved with
@@ -19,6 +21,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from lachin_sim.outputs.plots.compare import scenario_overlay
+from lachin_sim.outputs.plots.daily import food_energy, hours_of_supply
 from lachin_sim.outputs.plots.decisions import rations
 from lachin_sim.outputs.plots.health import bmi_distribution, deaths_per_day
 from lachin_sim.outputs.plots.run import depletion, save_standard_plots, shortage_timeline
@@ -39,7 +42,9 @@ __all__ = [
     "default_figure",
     "depletion",
     "fan_chart",
+    "food_energy",
     "heatmap",
+    "hours_of_supply",
     "rations",
     "response",
     "save_standard_plots",

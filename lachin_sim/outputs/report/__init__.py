@@ -1,0 +1,147 @@
+"""The report: one self-contained HTML page, in plain language, of a saved folder (a run, a
+sweep, a comparison of named scenarios) that a planner can read, print and forward.
+
+>>> import lachin_sim as ls
+>>> folder = ls.simulate(ls.load_scenario("configs/blockade_2023.toml")).save("run")
+>>> path = write_report(folder)
+>>> path.name, "<img" in path.read_text(encoding="utf-8")
+('report.html', True)
+
+One function and one template per folder kind (:data:`KINDS`): the function
+(``run.run_context``, ``sweep.sweep_context``, ``comparison.comparison_context``) reads the
+folder and returns the numbers; the template (``templates/kinds/<kind>.html.j2``, extending
+``templates/report.html.j2``) holds the words. A new kind (an uncertainty study) plugs in with
+one more of each. The page has no JavaScript and loads nothing: figures are base64 PNG data
+URIs, the CSS is inline, sources are cited by title. It carries a ``generator`` marker, so the
+tool replaces a report it wrote and never a file it did not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from lachin_sim.errors import OutputFolderError
+
+REPORT_FILE = "report.html"
+GENERATOR = (
+    "lachin-sim report"  # the <meta name="generator"> of every report: "lachin-sim report X.Y.Z"
+)
+MARKER_BYTES = 4096  # the generator marker is within the first bytes of a report
+
+
+def _run(folder: Path) -> dict:
+    from lachin_sim.outputs.report.run import run_context
+
+    return run_context(folder)
+
+
+def _sweep(folder: Path) -> dict:
+    from lachin_sim.outputs.report.sweep import sweep_context
+
+    return sweep_context(folder)
+
+
+def _comparison(folder: Path) -> dict:
+    from lachin_sim.outputs.report.comparison import comparison_context
+
+    return comparison_context(folder)
+
+
+# folder kind (lachin_sim.outputs.folders.folder_kind) -> the function that reads its numbers;
+# its template is templates/kinds/<kind>.html.j2
+KINDS: dict[str, Callable[[Path], dict]] = {
+    "run": _run,
+    "sweep": _sweep,
+    "comparison": _comparison,
+}
+
+
+def build_report(folder: str | os.PathLike) -> str:
+    """The HTML report of a saved lachin-sim folder; :class:`OutputFolderError` for a folder
+    that is not one, or of a kind without a report."""
+    folder = Path(folder)
+    kind = report_kind(folder)
+    return render_report(kind, KINDS[kind](folder))
+
+
+def report_kind(folder: Path) -> str:
+    """The kind of the lachin-sim folder ``folder``, if it has a report; else
+    :class:`OutputFolderError` saying why not."""
+    from lachin_sim.outputs.folders import folder_kind
+
+    if not folder.is_dir():
+        raise OutputFolderError(
+            folder, "is not a folder; give a folder written by lachin-sim run, sweep or compare"
+        )
+    kind = folder_kind(folder)
+    if kind is None:
+        raise OutputFolderError(
+            folder,
+            "is not a lachin-sim folder (no lachin-sim metadata.json "
+            "or sweep.json); give a folder written by lachin-sim "
+            "run, sweep or compare",
+        )
+    if kind not in KINDS:
+        raise OutputFolderError(
+            folder,
+            f"is a lachin-sim {kind} folder, which has no report; "
+            f"reports are made of {', '.join(KINDS)} folders",
+        )
+    return kind
+
+
+def render_report(kind: str, context: dict) -> str:
+    """The page of a ``kind`` report from its context (what the kind's function returned)."""
+    from lachin_sim import __version__
+    from lachin_sim.outputs.report.render import render
+
+    context = {"health": None, **context, "generator": f"{GENERATOR} {__version__}"}
+    return render(f"kinds/{kind}.html.j2", **context)
+
+
+def is_our_report(path: Path) -> bool:
+    """True when the file at ``path`` is a report this tool wrote (its generator marker)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(MARKER_BYTES)
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR} '.encode() in head
+
+
+def check_report_target(path: str | os.PathLike) -> Path:
+    """``path`` if a report may be written there: a new file, or a report the tool wrote; else
+    :class:`OutputFolderError` (nothing the tool did not write is ever replaced)."""
+    path = Path(path)
+    if path.is_symlink():
+        raise OutputFolderError(path, "is a symbolic link; give the file itself")
+    if path.is_dir():
+        raise OutputFolderError(path, "is a folder; give a file name, e.g. report.html")
+    if path.exists() and not is_our_report(path):
+        raise OutputFolderError(
+            path,
+            "exists and was not written by lachin-sim; it is not "
+            "replaced: choose another file name",
+        )
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputFolderError(path, f"cannot be written: {parent} is not a folder")
+    if not os.access(parent, os.W_OK):
+        raise OutputFolderError(path, f"cannot be written: no permission to write in {parent}")
+    return path
+
+
+def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write the report of ``folder`` to ``out`` (default ``folder/report.html``), replacing
+    only a report the tool wrote; returns the path written."""
+    from lachin_sim.outputs.folders import atomic_write_text
+
+    folder = Path(folder)
+    report_kind(folder)
+    target = check_report_target(Path(out) if out is not None else folder / REPORT_FILE)
+    page = build_report(folder)
+    check_report_target(target)  # nothing of the user's appeared there meanwhile
+    atomic_write_text(target, page)
+    return target

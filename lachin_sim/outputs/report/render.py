@@ -1,0 +1,116 @@
+"""The page: Jinja2 templates (package data in ``templates/``) and the filters that format the
+numbers they are given. The words are in the templates; this module only formats.
+
+Formats: dates as "20 January 2023"; ranges of dates as "14–25 January" (one month),
+"14 January–3 February" (one year) or "20 December 2022–25 January 2023"; shares of need as
+whole percentages ("52 %", one decimal near 0 and 100 so that a shortfall never reads as
+"100 %"); counts with thousands separators.
+
+>>> import datetime as dt
+>>> date_range(dt.date(2023, 1, 14), dt.date(2023, 1, 25), year=False)
+'14–25 January'
+>>> pct(0.9996), pct(0.5248), pct(1.0)
+('99.96\\xa0%', '52\\xa0%', '100\\xa0%')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import jinja2
+
+NBSP = "\u00a0"  # between a number and its unit: "52 %" never breaks across lines
+DASH = "\u2013"  # en dash of ranges
+
+
+def long_date(day: dt.date | None, year: bool = True) -> str:
+    """'20 January 2023' (or '20 January'); '' for None."""
+    if day is None:
+        return ""
+    return f"{day.day} {day:%B}" + (f" {day.year}" if year else "")
+
+
+def date_range(low: dt.date, high: dt.date, year: bool = True) -> str:
+    """The shortest unambiguous range: '14–25 January', '14 January–3 February', or with the
+    years when they differ (``year``: give the year even when both ends share it)."""
+    if low == high:
+        return long_date(low, year)
+    if low.year != high.year:
+        return f"{long_date(low)}{DASH}{long_date(high)}"
+    tail = f" {high.year}" if year else ""
+    if low.month == high.month:
+        return f"{low.day}{DASH}{high.day} {high:%B}{tail}"
+    return f"{long_date(low, False)}{DASH}{long_date(high, False)}{tail}"
+
+
+def pct(share: float | None) -> str:
+    """A share (0..1) as a percentage: whole numbers, with decimals where rounding would show
+    a shortfall as 100 % or a little as 0 %."""
+    if share is None or not math.isfinite(share):
+        return "n/a"
+    value = share * 100
+    for decimals in (0, 1, 2):
+        shown = round(value, decimals)
+        if (shown < 100 or value >= 100) and (shown > 0 or value <= 0):
+            return f"{shown:.{decimals}f}{NBSP}%"
+    return f"{'<0.01' if value < 1 else '>99.99'}{NBSP}%"
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """1,098 or 15.3 (``decimals`` places); 'n/a' for NaN."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:,.{decimals}f}"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 run', '20 runs'."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def label(name: str) -> str:
+    """A config name for a reader: 'other_goods' -> 'other goods'."""
+    return name.replace("_", " ")
+
+
+def param(path: str) -> str:
+    """A swept parameter for a reader: its last two names ('convoys.icrc.trucks_per_day' ->
+    'icrc trucks per day'), list positions skipped."""
+    names = [p for p in path.split(".") if not p.isdigit()]
+    return label(" ".join(names[-2:]))
+
+
+def value(v: object) -> str:
+    """A parameter value: 4 rather than 4.0; other values as they are."""
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:.0f}"
+    return str(v)
+
+
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the report's templates (autoescaped, undefined is an error)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("lachin_sim.outputs.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        long_date=long_date,
+        date_range=date_range,
+        pct=pct,
+        number=number,
+        plural=plural,
+        label=label,
+        param=param,
+        value=value,
+    )
+    return env
+
+
+def render(template: str, **context: object) -> str:
+    """Render one of the report's templates."""
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,169 @@
+"""The report of one run (a folder of ``lachin-sim run``, or a :class:`Result`): what the
+template ``kinds/run.html.j2`` is given. Every number comes from the run's tables: ``summary``
+(headlines, means), ``groups``, ``uses`` and ``stocks`` (the daily figures), ``decisions``
+(rations cut by rule), ``health`` (deaths), and the resolved config (dated caps)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lachin_sim.outputs.report.common import (
+    Provenance,
+    caps_of,
+    finite,
+    now_utc,
+    scenario_family,
+)
+from lachin_sim.outputs.report.figures import embed
+from lachin_sim.outputs.report.headlines import day_to_date, run_headline, stock_out_date
+
+
+def run_context(folder: Path) -> dict:
+    """The report context of a saved run folder."""
+    from lachin_sim.outputs.results import load_result
+
+    return result_context(load_result(folder))
+
+
+def result_context(result) -> dict:
+    """The report context of one run's :class:`~lachin_sim.outputs.results.Result`."""
+    from lachin_sim.outputs import plots
+    from lachin_sim.outputs.plots.daily import full_need_kcal, non_storable
+
+    s, summary = result.scenario, result.summary
+    last_day = s.end.fromordinal(s.end.toordinal() - 1)
+    storable = {n: c.storage_capacity != 0 for n, c in s.commodities.items()}
+    headlines = [
+        run_headline(
+            c,
+            s.start,
+            summary,
+            storable[c],
+            stock_out_date(result.stocks, c) if storable[c] else None,
+        )
+        for c in s.commodities
+        if f"days_to_first_shortage:{c}" in summary
+    ]
+    food = None
+    if (
+        "kcal_per_person_day" in result.groups
+        and result.groups["kcal_per_person_day"].notna().any()
+    ):
+        need = full_need_kcal(result)
+        groups = list(dict.fromkeys(result.groups["group"]))
+        food = {
+            "groups": [
+                {
+                    "name": g,
+                    "mean": finite(summary.get(f"food_kcal_per_person_day:{g}")),
+                    "full_need": finite(need.loc[need["group"] == g, "full_need_kcal"].mean()),
+                }
+                for g in groups
+            ],
+            "all": finite(summary.get("food_kcal_per_person_day:all")),
+            "figure": embed(
+                "food_energy",
+                lambda: plots.food_energy(result),
+                groups=groups,
+                start=s.start,
+                end=last_day,
+            ),
+        }
+    power = None
+    flows = non_storable(result)
+    if flows:
+        power = {
+            "commodities": [
+                {"name": c, "hours": finite(summary.get(f"mean_hours_of_supply:{c}"))}
+                for c in flows
+            ],
+            "figure": embed(
+                "hours_of_supply",
+                lambda: plots.hours_of_supply(result),
+                commodities=flows,
+                start=s.start,
+                end=last_day,
+            ),
+        }
+    decisions = [
+        {
+            "commodity": r.commodity,
+            "decided": r.decided.date(),
+            "effective": r.effective.date(),
+            "ration": float(r.ration),
+            "rule": r.rule,
+        }
+        for r in result.decisions.itertuples()
+    ]
+    return {
+        "kind": "run",
+        "scenario": s,
+        "description": s.description,
+        "start": s.start,
+        "last_day": last_day,
+        "people": s.population.initial,
+        "headlines": headlines,
+        "food": food,
+        "power": power,
+        "decisions": decisions,
+        "caps": caps_of(s),
+        "health": health_facts(result),
+        "figures": [
+            embed("depletion", lambda: plots.depletion(result), start=s.start, end=last_day),
+            embed(
+                "shortage_timeline",
+                lambda: plots.shortage_timeline(result),
+                start=s.start,
+                end=last_day,
+            ),
+        ],
+        "family": scenario_family(s),
+        "provenance": run_provenance(result),
+    }
+
+
+def health_facts(result) -> dict | None:
+    """Deaths of one run (``health`` table and summary), or None with the health model off."""
+    from lachin_sim.outputs import plots
+
+    health, s, summary = result.health, result.scenario, result.summary
+    if health is None or not len(health):
+        return None
+
+    def metric(name: str) -> float | None:
+        return finite(summary.get(f"{name}:all"))
+
+    famine_day = metric("days_to_famine_cdr")
+    return {
+        "excess_deaths": metric("excess_deaths"),
+        "deaths": metric("deaths"),
+        "peak_cdr": metric("peak_cdr"),
+        "famine_cdr": s.health.mortality.famine_cdr_per_10k_day,
+        "famine_date": None if famine_day is None else day_to_date(s.start, famine_day),
+        "famine_days": metric("famine_cdr_days"),
+        "figure": embed(
+            "deaths",
+            lambda: plots.deaths_per_day(health),
+            famine_cdr=s.health.mortality.famine_cdr_per_10k_day,
+        ),
+    }
+
+
+def run_provenance(result) -> Provenance:
+    from lachin_sim import __version__
+
+    meta, s = result.metadata, result.scenario
+    extra = {k: str(meta[k]) for k in ("python", "simpy") if meta.get(k)}
+    return Provenance(
+        kind="run",
+        scenario=s.name,
+        source=str(meta.get("source") or s.provenance.get("source") or "Python"),
+        overrides=list(meta.get("overrides") or s.provenance.get("overrides") or []),
+        digests={"config SHA-256": str(meta.get("config_sha256") or s.digest())},
+        seed=result.seed,
+        replications=None,
+        package_version=str(meta.get("version") or __version__),
+        made=now_utc(),
+        report_version=__version__,
+        extra=extra,
+    )
