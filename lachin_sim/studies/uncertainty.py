@@ -192,11 +192,17 @@ def uncertainty(
     from lachin_sim.config.paths import set_dotted
     from lachin_sim.config.validation import validate_scenario
     from lachin_sim.outputs.metrics import metric_names
+    from lachin_sim.outputs.outcomes import date_problems
+    from lachin_sim.studies.executors import EXECUTORS
 
     raw, source = _base_raw(scenario)
     for path, value in (overrides or {}).items():
         set_dotted(raw, path, value, source=f"{source} (overrides)")
-    _check_counts(source, samples=samples, replications=replications, seed=seed)
+    _check_counts(source, samples=samples, replications=replications, seed=seed,
+                  workers=workers)  # fmt: skip
+    if executor not in EXECUTORS:
+        raise ConfigError(source, [Problem("executor", executor,
+                          f"choose one of {', '.join(EXECUTORS)}")])  # fmt: skip
     base = validate_scenario(raw, source)
     inputs = dict(base.uncertainty)
     if not inputs:
@@ -212,6 +218,7 @@ def uncertainty(
         problems.append(Problem("samples", samples, f"{n:,} points x {replications:,} "
                                 f"replications would make {n * replications:,} runs; at most "
                                 f"{MAX_RUNS:,} per study"))  # fmt: skip
+    problems += [Problem("dates", date, why) for date, why in date_problems(base, tuple(dates))]
     if problems:
         raise ConfigError(f"{source} (uncertainty study)", problems)
     sa.require_salib(method)
@@ -223,6 +230,10 @@ def uncertainty(
                                            + ", ".join(known)) for m in unknown])  # fmt: skip
     if out is not None:
         check_output_dir(out, "uncertainty")
+        if (Path(out) / "runs" / "sweep.json").exists() and not resume:
+            raise ConfigError(str(out), [Problem("--out", str(out), "already holds an "
+                              "uncertainty study; add --resume to continue it, or choose "
+                              "another folder")])  # fmt: skip
 
     unit = sa.unit_design(method, len(inputs), samples, seed)
     points = sample_points(inputs, unit)

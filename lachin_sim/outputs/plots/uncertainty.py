@@ -10,8 +10,6 @@ is the inputs' and how much the schedules', and the bands over all runs.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -39,6 +37,20 @@ def metric_label(metric: str) -> str:
     base, _, date = name.partition("@")
     label = METRIC_LABELS.get(base, base.replace("_", " ") + " ({})").format(what)
     return f"{label} on {date}" if date else label
+
+
+def wrap_path(path: str, width: int = 36) -> str:
+    """A dotted path on lines of at most ``width`` characters (where the parts allow), broken
+    after a dot."""
+    parts = path.split(".")
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + 1 + len(part) > width:
+            lines[-1] += "."
+            lines.append(part)
+        else:
+            lines[-1] += "." + part
+    return "\n".join(lines)
 
 
 def _varying(result) -> list[str]:
@@ -77,7 +89,7 @@ def sensitivity_bars(result, metrics: list[str] | None = None, top: int = TOP_IN
         if other:
             second = table[table["index"] == other].set_index("input").loc[names].reset_index()
             _bars(ax, second, y - offset, height, OKABE_ITO[4])
-        ax.set_yticks(y, [textwrap.fill(n, 34) for n in names], fontsize=7)
+        ax.set_yticks(y, [wrap_path(n) for n in names], fontsize=7)
         ax.axvline(0, color="0.3", lw=0.6)
         ax.set_title(metric_label(metric), fontsize=9)
         ax.set_xlabel(INDEX_LABELS[lead].split(" (")[0] if other else INDEX_LABELS[lead],
