@@ -148,9 +148,11 @@ class UncertaintyResult:
     def load(cls, directory: str | os.PathLike) -> UncertaintyResult:
         folder = Path(directory)
         spec = json.loads((folder / "uncertainty.json").read_text())
-        tables = {name: pd.read_csv(folder / f"{name}.csv") for name in TABLES}
-        tables["runs"]["error"] = tables["runs"]["error"].fillna("").astype(str)
-        tables["sensitivity"]["note"] = tables["sensitivity"]["note"].fillna("").astype(str)
+        text = {"runs": ["status", "error"], "sensitivity": ["metric", "input", "index", "note"]}
+        tables = {name: pd.read_csv(folder / f"{name}.csv", dtype=dict.fromkeys(text.get(name, []), "str"))
+                  for name in TABLES}  # fmt: skip
+        tables["runs"]["error"] = tables["runs"]["error"].fillna("")  # a run that succeeded: ""
+        tables["sensitivity"]["note"] = tables["sensitivity"]["note"].fillna("")
         tables["bands"]["date"] = pd.to_datetime(tables["bands"]["date"])
         return cls(**tables, spec=spec, directory=folder)
 
