@@ -134,7 +134,7 @@ def run_batch(batch: tuple[str, list[RunTask]]) -> list[tuple]:
             if task.run_id in base["keep"] and base["keep_dir"]:
                 result.save(Path(base["keep_dir"]) / f"run-{task.run_id:06d}")
             series = _series(result.stocks, base["commodities"]) if task.with_series else None
-            metrics = result.summary.to_dict()
+            metrics: dict = result.summary.to_dict()
             if base["metric_dates"]:
                 metrics |= dated_outcomes(scenario, result.groups, base["metric_dates"])
             out.append((task.run_id, "ok", "", metrics, series))

@@ -301,7 +301,7 @@ def build_result(sweep: SweepResult, inputs: dict, unit: np.ndarray, points: lis
     """The study's tables from the finished sweep."""
     samples = pd.DataFrame({"sample": range(len(points))})
     for path in inputs:
-        samples[path] = [_cell(p[path]) for p in points]
+        samples[path] = pd.Series([_cell(p[path]) for p in points], dtype=object).infer_objects()
     runs = sweep.runs.rename(columns={"point_id": "sample"}).drop(columns="run_id")
     variance = variance_table(runs, spec["metrics"], spec["horizon_days"])
     sensitivity = pd.DataFrame(columns=sa.SENSITIVITY_COLUMNS)
@@ -383,7 +383,7 @@ def variance_table(runs: pd.DataFrame, metrics: list[str], horizon: float) -> pd
         if is_time_to_event(metric):
             raw = runs.loc[runs["status"] == "ok", metric].to_numpy(dtype=float)
             q05, median, q95 = quantiles(raw, [0.05, 0.5, 0.95])
-            reached = int(np.isfinite(raw).sum())
+            reached: float = int(np.isfinite(raw).sum())
         else:
             q05, median, q95 = (np.quantile(ok, [0.05, 0.5, 0.95]) if len(ok)
                                 else (np.nan,) * 3)  # fmt: skip
@@ -436,22 +436,23 @@ def format_uncertainty_summary(result: UncertaintyResult, top: int = 3) -> str:
              f"inputs, {len(result.samples)} samples x {spec.get('replications')} replications "
              f"= {len(result.runs)} runs (root seed {spec.get('seed')})", ""]  # fmt: skip
     index = {"sobol": "ST", "morris": "mu_star"}.get(spec.get("method", ""))
-    for row in result.variance.itertuples():
-        if is_time_to_event(row.metric):
-            cell = (f"{show_day(row.median, horizon)} [{show_day(row.q05, horizon, '')}, "
-                    f"{show_day(row.q95, horizon, '')}]; reached in {row.runs_reached:.0f} of "
-                    f"{row.runs} runs")  # fmt: skip
+    for row in result.variance.to_dict("records"):
+        metric = str(row["metric"])
+        if is_time_to_event(metric):
+            cell = (f"{show_day(row['median'], horizon)} [{show_day(row['q05'], horizon, '')}, "
+                    f"{show_day(row['q95'], horizon, '')}]; reached in {row['runs_reached']:.0f} "
+                    f"of {row['runs']} runs")  # fmt: skip
         else:
-            cell = f"{row.median:.4g} [{row.q05:.4g}, {row.q95:.4g}]"
-        if row.variance_total == 0:
+            cell = f"{row['median']:.4g} [{row['q05']:.4g}, {row['q95']:.4g}]"
+        if row["variance_total"] == 0:
             split = "the same in every run"
-        elif np.isnan(row.share_input):
+        elif np.isnan(row["share_input"]):
             split = "input and schedule parts not split (needs replications >= 2)"
         else:
-            split = f"inputs explain {row.share_input:.0%} of the variance"
-        lines.append(f"{row.metric}: {cell}; {split}")
+            split = f"inputs explain {row['share_input']:.0%} of the variance"
+        lines.append(f"{metric}: {cell}; {split}")
         if index is not None:
-            ranked = result.ranking(row.metric, index).dropna(subset=["value"]).head(top)
+            ranked = result.ranking(metric, index).dropna(subset=["value"]).head(top)
             for r in ranked.itertuples():
                 lines.append(f"    {index} {r.value:.3g} [{r.low:.3g}, {r.high:.3g}]  {r.input}")
     return "\n".join(lines)
