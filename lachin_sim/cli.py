@@ -210,6 +210,11 @@ def _validate(args: argparse.Namespace) -> int:
         f"OK: {args.config} is a valid scenario '{s.name}': {s.start} to {s.end} (exclusive), "
         f"{s.population.initial:,} people, commodities {', '.join(s.commodities)}, "
         f"corridors {', '.join(s.corridors)}, {len(s.convoys)} convoy sources"
+        + (
+            f"; {len(s.uncertainty)} uncertain inputs (valid at the ends of their ranges)"
+            if s.uncertainty
+            else ""
+        )
     )
     return 0
 
