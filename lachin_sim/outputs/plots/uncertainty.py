@@ -92,8 +92,8 @@ def sensitivity_bars(result, metrics: list[str] | None = None, top: int = TOP_IN
         ax.set_yticks(y, [wrap_path(n) for n in names], fontsize=7)
         ax.axvline(0, color="0.3", lw=0.6)
         ax.set_title(metric_label(metric), fontsize=9)
-        ax.set_xlabel(INDEX_LABELS[lead].split(" (")[0] if other else INDEX_LABELS[lead],
-                      fontsize=8)  # fmt: skip
+        ax.set_xlabel("Sobol' index: share of the outcome's variance" if other
+                      else INDEX_LABELS[lead], fontsize=8)  # fmt: skip
         ax.grid(True, axis="x", lw=0.4, alpha=0.6)
         if method == "sobol":
             ax.set_xlim(min(-0.05, float(np.nanmin(table["low"])) - 0.02),
