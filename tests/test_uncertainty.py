@@ -444,3 +444,15 @@ def test_an_interrupted_command_says_how_to_resume(monkeypatch, run_cli, study_f
                   "--out", tmp_path / "out")  # fmt: skip
     assert res.code == 1 and "--resume" in res.err
     assert isinstance(SweepInterrupted("x"), RuntimeError)
+
+
+def test_a_sweep_folder_is_not_an_uncertainty_folder(run_cli, study_file, tmp_path):
+    """A lachin-sim folder of another kind is refused too, and left as it was."""
+    sweep_out = tmp_path / "sweep"
+    ls.sweep(validate_scenario(sweep_raw(), "<tiny>"), replications=1, executor="serial",
+             progress=False, out=sweep_out)  # fmt: skip
+    before = sorted(p.name for p in sweep_out.iterdir())
+    res = run_cli("uncertainty", study_file, "--samples", 2, "--executor", "serial",
+                  "--out", sweep_out)  # fmt: skip
+    assert res.code == 2 and "not an uncertainty folder" in res.err
+    assert sorted(p.name for p in sweep_out.iterdir()) == before

@@ -186,8 +186,9 @@ def check_output_dir(path: str | os.PathLike, kind: str) -> Path:
             raise OutputFolderError(path, f"exists and was not written by lachin-sim (it holds "
                                           f"{_some(entries)}); choose a new or empty folder")  # fmt: skip
         if found != kind:
-            raise OutputFolderError(path, f"holds a lachin-sim {found} folder, not a {kind} "
-                                          "folder; choose another folder")  # fmt: skip
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise OutputFolderError(path, f"holds a lachin-sim {found} folder, not {article} "
+                                          f"{kind} folder; choose another folder")  # fmt: skip
         foreign = foreign_entries(path, kind) if kind in REPLACED_KINDS else []
         if foreign:
             raise OutputFolderError(path, f"holds {_some(foreign)}, which lachin-sim did not "
