@@ -456,3 +456,18 @@ def test_a_sweep_folder_is_not_an_uncertainty_folder(run_cli, study_file, tmp_pa
                   "--out", sweep_out)  # fmt: skip
     assert res.code == 2 and "not an uncertainty folder" in res.err
     assert sorted(p.name for p in sweep_out.iterdir()) == before
+
+
+def test_headline_metrics_follow_the_scenario():
+    """Days to first shortage and share met per commodity with a need; food energy on the asked
+    dates when food has an energy density; excess deaths only with the health model on."""
+    from lachin_sim.studies.uncertainty import headline_metrics
+
+    raw = sweep_raw()
+    plain = headline_metrics(validate_scenario(raw, "<tiny>"), ("2023-01-20",))
+    assert plain == ["days_to_first_shortage:food", "days_to_first_shortage:fuel",
+                     "share_met:food", "share_met:fuel"]  # fmt: skip
+    raw["commodities"]["food"]["kcal_per_unit"] = 2.1e6  # kcal/t: 2,100 kcal per kg
+    raw["health"] = {}
+    names = headline_metrics(validate_scenario(raw, "<tiny>"), ("2023-01-20",))
+    assert names[4:] == ["food_kcal_per_person_day@2023-01-20:all", "excess_deaths:all"]
