@@ -19,6 +19,7 @@ from lachin_sim.outputs.results import Result, load_result
 from lachin_sim.studies.scenarios import Comparison, compare, load_comparison
 from lachin_sim.studies.search import minimum_from_sweep, minimum_parameter
 from lachin_sim.studies.sweep import SweepResult, load_sweep, sweep
+from lachin_sim.studies.uncertainty import UncertaintyResult, load_uncertainty, uncertainty
 
 
 def __getattr__(name: str):
@@ -36,13 +37,16 @@ __all__ = [
     "Result",
     "Scenario",
     "SweepResult",
+    "UncertaintyResult",
     "compare",
     "load_comparison",
     "load_result",
     "load_scenario",
     "load_sweep",
+    "load_uncertainty",
     "minimum_from_sweep",
     "minimum_parameter",
     "simulate",
     "sweep",
+    "uncertainty",
 ]

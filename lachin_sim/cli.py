@@ -6,6 +6,7 @@
     lachin-sim report DIR [--out FILE] [--pdf]              (one self-contained HTML page)
     lachin-sim sweep SWEEP_CONFIG [--set ...] [--replications N] [--samples N] [--out DIR] ...
     lachin-sim compare SCENARIOS_CONFIG [--replications N] [--out DIR] ...
+    lachin-sim uncertainty CONFIG --samples N [--method mc|morris|sobol] [--out DIR] ...
 
 Exit codes: 0 success; 2 a config, override, option or path the user can fix (one clear
 message, no traceback, nothing written); 1 a run that failed for another reason (e.g. a full
@@ -134,6 +135,30 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--resume", action="store_true", help="continue an interrupted comparison")
     compare.set_defaults(handler=_compare)
 
+    unc = sub.add_parser("uncertainty", help="run a scenario over its uncertain inputs: "
+                         "bands, variance split, global sensitivity")  # fmt: skip
+    unc.add_argument("config", help="scenario TOML with an [uncertainty] table")
+    unc.add_argument("--samples", type=_positive_int, required=True,
+                     help="mc: draws; morris: trajectories (x inputs+1 scenarios); sobol: base "
+                     "samples, a power of 2 (x inputs+2 scenarios)")  # fmt: skip
+    unc.add_argument("--method", choices=("mc", "morris", "sobol"), default="mc",
+                     help="mc (default), morris screening or sobol indices (these two need "
+                     "the 'sensitivity' extra: SALib)")  # fmt: skip
+    unc.add_argument("--replications", type=_positive_int, default=1,
+                     help="seeded runs per sample, the same seeds at every sample (default 1; "
+                     ">= 2 splits input from schedule variance)")  # fmt: skip
+    unc.add_argument("--seed", type=_seed, default=0, help="root seed of samples and runs")
+    unc.add_argument("--dates", nargs="+", default=[], metavar="YYYY-MM-DD",
+                     help="also report food energy per person per day on these dates")  # fmt: skip
+    unc.add_argument("--out", help="study folder (default: results/<config name>_uncertainty)")
+    unc.add_argument("--workers", type=_positive_int, help="parallel workers (default: all cores)")
+    unc.add_argument("--executor", choices=EXECUTORS, default="processes")
+    unc.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
+    unc.add_argument("--resume", action="store_true", help="continue an interrupted study")
+    _add_set(unc, what="the scenario of every run")
+    unc.add_argument("--no-plots", action="store_true", help="write tables only")
+    unc.set_defaults(handler=_uncertainty)
+
     return parser
 
 
@@ -199,6 +224,11 @@ def _validate(args: argparse.Namespace) -> int:
         f"OK: {args.config} is a valid scenario '{s.name}': {s.start} to {s.end} (exclusive), "
         f"{s.population.initial:,} people, commodities {', '.join(s.commodities)}, "
         f"corridors {', '.join(s.corridors)}, {len(s.convoys)} convoy sources"
+        + (
+            f"; {len(s.uncertainty)} uncertain inputs (valid at the ends of their ranges)"
+            if s.uncertainty
+            else ""
+        )
     )
     return 0
 
@@ -298,6 +328,10 @@ def _plot(args: argparse.Namespace) -> int:
         from lachin_sim.studies.scenarios import load_comparison
 
         paths = _save_overlays(load_comparison(folder), folder)
+    elif kind == "uncertainty":
+        from lachin_sim.studies.uncertainty import load_uncertainty, save_uncertainty_plots
+
+        paths = save_uncertainty_plots(load_uncertainty(folder), folder)
     else:  # a run folder (load_result says so if it is not one)
         from lachin_sim.outputs.plots import save_standard_plots
         from lachin_sim.outputs.results import load_result
@@ -339,7 +373,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 FOLDER_KINDS = {"run": "run", "result": "run", "sweep": "sweep", "compare": "compare",
-                "comparison": "compare"}  # fmt: skip
+                "comparison": "compare", "uncertainty": "uncertainty"}  # fmt: skip
 
 
 def folder_kind(folder: Path) -> str | None:
@@ -441,6 +475,31 @@ def _compare(args: argparse.Namespace) -> int:
         "overlay_*.png"
     )
     return EXIT_FAILED_RUNS if len(comparison.sweep.failures) else 0
+
+
+def _uncertainty(args: argparse.Namespace) -> int:
+    from lachin_sim.config.paths import parse_override
+    from lachin_sim.outputs.folders import check_output_dir
+    from lachin_sim.studies.uncertainty import uncertainty
+
+    overrides = dict(parse_override(text) for text in args.set)
+    out = Path(args.out) if args.out else Path("results") / f"{Path(args.config).stem}_uncertainty"
+    check_output_dir(out, "uncertainty")
+    study = uncertainty(args.config, samples=args.samples, replications=args.replications,
+                        method=args.method, seed=args.seed, dates=args.dates,
+                        overrides=overrides, executor=args.executor, workers=args.workers,
+                        scheduler=args.scheduler, out=out, resume=args.resume,
+                        plots=not args.no_plots)  # fmt: skip
+    print(study.summary())
+    written = sorted(p.name for p in out.iterdir() if p.suffix in (".csv", ".png", ".json"))
+    print(f"\nWrote {out}/: " + ", ".join(written) + " (and the runs in runs/)")
+    failed = study.runs[study.runs["status"] != "ok"]
+    if len(failed):
+        print(f"{len(failed)} runs failed:", file=sys.stderr)
+        print(failed[["sample", "replication", "seed", "error"]].to_string(index=False),
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED_RUNS
+    return 0
 
 
 def format_comparison(table, horizon: float | None = None) -> str:

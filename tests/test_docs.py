@@ -21,6 +21,7 @@ import lachin_sim.config.health as health_module
 import lachin_sim.config.policies as policies_module
 import lachin_sim.config.population as population_module
 import lachin_sim.config.schema as config_module
+import lachin_sim.config.uncertainty as uncertainty_module
 from lachin_sim.config import load_scenario
 from lachin_sim.config.distributions import DISTRIBUTION_NAMES
 from lachin_sim.config.validation import validate_scenario
@@ -38,7 +39,7 @@ def schema_models() -> dict[str, type[BaseModel]]:
     """Every pydantic model with fields defined in the schema, distributions and health modules."""
     models = {}
     modules = (config_module, distributions_module, policies_module, population_module,
-               health_module)  # fmt: skip
+               health_module, uncertainty_module)  # fmt: skip
     for module in modules:
         for name, obj in inspect.getmembers(module, inspect.isclass):
             if (
@@ -103,6 +104,7 @@ def test_schema_has_models():
         "Lognormal",
         "HealthConfig",
         "GroupPhysiology",
+        "ChoiceInput",
     ):
         assert name in models
 

@@ -228,7 +228,7 @@ def test_calibration_bounds_must_be_finite_and_ordered(bounds):
 
     with pytest.raises(ConfigError, match=r"convoys\.aid\.trucks_per_day"):
         calibrate(sweep_scenario(), {"convoys.aid.trucks_per_day": bounds}, {"2023-01-20": 5.0},
-                  cumulative_delivered(), replications=1)  # fmt: skip
+                  cumulative_delivered(), cutoff="2023-01-20", replications=1)  # fmt: skip
 
 
 @pytest.mark.parametrize("changes", [{"high": math.inf}, {"low": math.nan}, {"step": 0.0},

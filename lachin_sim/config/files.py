@@ -110,6 +110,8 @@ def scenario_toml(scenario, seed: int | None = None, header: str = "") -> str:
     import tomli_w
 
     data = scenario.model_dump(mode="python", exclude_none=True)
+    if not data.get("uncertainty"):
+        data.pop("uncertainty", None)  # no table rather than an empty one
     if seed is not None:
         data["seed"] = int(seed)
     comments = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())

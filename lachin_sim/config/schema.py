@@ -34,6 +34,7 @@ from .types import (
     Probability,
     moment_days,
 )
+from .uncertainty import UncertainInput
 
 DEFAULT_OPERATORS = ["commercial", "humanitarian", "peacekeeper"]
 
@@ -272,6 +273,8 @@ class Scenario(Model):
     severity_bands: list[SeverityBand] = DEFAULT_SEVERITY
     key_dates: list[KeyDate] = []
     health: HealthConfig | None = None  # absent: no health component (docs/health.md)
+    # dotted path -> what we don't know about that input; changes no run (docs/uncertainty.md)
+    uncertainty: dict[str, UncertainInput] = {}
 
     # Where this scenario came from: {"source": file, "overrides": ["path=value", ...]}. Set by
     # validate_scenario; not part of the config, so neither to_dict() nor digest() see it.
@@ -312,11 +315,14 @@ class Scenario(Model):
     def to_dict(self) -> dict:
         """JSON-ready dict of the resolved config (dates as ISO strings).
 
-        Without health the dict has no ``health`` key, so the resolved config and its digest
-        are what they were before the health table existed."""
+        Without health the dict has no ``health`` key, and without uncertain inputs no
+        ``uncertainty`` key, so the resolved config and its digest are what they were before
+        those tables existed."""
         out = json.loads(self.model_dump_json())
         if out.get("health") is None:
             out.pop("health", None)
+        if not out.get("uncertainty"):
+            out.pop("uncertainty", None)
         return out
 
     def digest(self) -> str:

@@ -60,9 +60,80 @@ def validate_scenario(
     except ValidationError as exc:
         raise ConfigError(source, [_problem(err) for err in exc.errors()]) from None
     problems = cross_checks(scenario)
+    if not problems and scenario.uncertainty:
+        problems = uncertainty_problems(raw, source, scenario)
     if problems:
         raise ConfigError(source, problems)
     return scenario.with_provenance(origin, applied)
+
+
+def uncertainty_problems(raw: dict, source: str, scenario: Scenario) -> list[Problem]:
+    """Checks of the ``[uncertainty]`` table: each path names a field the scenario has (a list
+    entry by index is fine), not the calendar, and the scenario is valid with that input at each
+    end of its range (each option of a choice), the other inputs at their written values."""
+    from lachin_sim.config.uncertainty import CALENDAR_FIELDS, TAIL
+
+    out: list[Problem] = []
+    central = {k: v for k, v in raw.items() if k != "uncertainty"}
+    for path, spec in scenario.uncertainty.items():
+        where = f"uncertainty.{path}"
+        if path.split(".")[0] in (*CALENDAR_FIELDS, "uncertainty", "seed"):
+            out.append(Problem(where, None, "cannot be uncertain: every run of a study shares "
+                               "one calendar and its seeds come from the study"))  # fmt: skip
+            continue
+        why, current = field_at(scenario, path)
+        if why:
+            out.append(Problem(where, None, why))
+            continue
+        whole = isinstance(current, int) and not isinstance(current, bool)
+        if whole and spec.dist != "choice" and not getattr(spec, "integer", False):
+            out.append(Problem(where, None, f"{path} is a whole number ({current}): add "
+                               "integer = true so that draws are rounded"))  # fmt: skip
+            continue
+        for label, value in spec.ends():
+            try:
+                validate_scenario(central, source, overrides={path: value})
+            except ConfigError as exc:
+                hint = ""
+                if any("fractional part" in p.message for p in exc.problems):
+                    hint = "; whole-number fields need integer = true"
+                elif spec.dist in ("normal", "lognormal") and "end" in label:
+                    hint = (f"; the {spec.dist} is cut at its {TAIL:.1%} and {1 - TAIL:.1%} "
+                            "quantiles" + ("; truncate it with low and high"
+                                           if spec.dist == "normal" else ""))  # fmt: skip
+                out += [Problem(where, value, f"{label} the scenario is not valid: {p}{hint}")
+                        for p in exc.problems]  # fmt: skip
+    return out
+
+
+def field_at(scenario: Scenario, path: str) -> tuple[str, object]:
+    """(why ``path`` names no field of ``scenario``, or "" when it does; the field's value).
+    Each part must be a field of a table, a key of a keyed table or an index of a list."""
+    node: object = scenario
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[:depth]) or "the scenario"
+        if isinstance(node, BaseModel):
+            if part not in type(node).model_fields:
+                fields = ", ".join(type(node).model_fields)
+                return f"{part!r} is not a field of {here}; its fields: {fields}", None
+            node = getattr(node, part)
+        elif isinstance(node, dict):
+            if part not in node:
+                return (
+                    f"{part!r} is not in {here}; defined: {', '.join(map(str, node)) or 'none'}",
+                    None,
+                )
+            node = node[part]
+        elif isinstance(node, list):
+            if not (part.isdigit() and int(part) < len(node)):
+                return f"{part!r} is not an index of {here} (a list of {len(node)} entries)", None
+            node = node[int(part)]
+        elif node is None:
+            return f"{here} is not set in this scenario; give it in the config first", None
+        else:
+            return f"{here} holds a value, not a table", None
+    return "", node
 
 
 def override_text(path: str, value: object) -> str:
@@ -95,8 +166,9 @@ def _problem(err: ErrorDetails) -> Problem:
 def _is_union_tag(part: object) -> bool:
     # pydantic puts the discriminator value (e.g. 'exponential') in the location of union errors
     from .distributions import DISTRIBUTION_NAMES
+    from .uncertainty import DIST_NAMES
 
-    return isinstance(part, str) and part in DISTRIBUTION_NAMES
+    return isinstance(part, str) and part in (*DISTRIBUTION_NAMES, *DIST_NAMES)
 
 
 def _fields_at(loc: tuple) -> list[str]:
@@ -104,9 +176,7 @@ def _fields_at(loc: tuple) -> list[str]:
     node: object = Scenario
     for part in loc:
         if _is_union_tag(part):
-            from lachin_sim.config import distributions
-
-            node = getattr(distributions, part.capitalize(), None)
+            node = _union_member(node, str(part))
             continue
         node = _unwrap(node)
         if isinstance(node, type) and issubclass(node, BaseModel):
@@ -122,6 +192,17 @@ def _fields_at(loc: tuple) -> list[str]:
     if isinstance(node, type) and issubclass(node, BaseModel):
         return list(node.model_fields)
     return []
+
+
+def _union_member(tp: object, tag: str) -> object:
+    """The member of a tagged union (distributions, uncertain inputs) whose ``dist`` is ``tag``."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    for member in typing.get_args(tp):
+        field = getattr(member, "model_fields", {}).get("dist")
+        if field is not None and tag in typing.get_args(field.annotation):
+            return member
+    return None
 
 
 def _unwrap(tp: object) -> object:

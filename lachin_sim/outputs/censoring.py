@@ -42,6 +42,14 @@ def event_days(values) -> np.ndarray:
     return np.where(np.isnan(days), np.inf, days)
 
 
+def at_horizon(values, horizon: float) -> np.ndarray:
+    """Days to the event per run, with never-reached runs (NaN) at the ``horizon``: for means,
+    variances and sensitivity indices, which need a finite number for every run (they then
+    understate how late the event comes in runs that never reached it)."""
+    days = np.asarray(values, dtype=float)
+    return np.where(np.isnan(days), float(horizon), days)
+
+
 def quantiles(values, qs) -> np.ndarray:
     """Order-statistic quantiles of event days (inf stays inf); NaN for no runs at all."""
     days = event_days(values)

@@ -2,7 +2,8 @@
 
 Every folder lachin-sim writes (a run's result, a sweep, a comparison of named scenarios, an
 experiment's output) carries a marker, ``metadata.json``, that says so:
-``{"package": "lachin-sim", "kind": "run" | "sweep" | "comparison" | "experiment", ...}``.
+``{"package": "lachin-sim", "kind": "run" | "sweep" | "comparison" | "uncertainty" |
+"experiment", ...}``.
 The rules, checked by :func:`check_output_dir` before any simulation runs:
 
 - the tool writes only into a folder that is new, empty, or its own of the same kind;
@@ -51,7 +52,7 @@ from lachin_sim.errors import OutputFolderError, WriteFailed
 
 PACKAGE = "lachin-sim"
 MARKER = "metadata.json"
-KINDS = ("run", "sweep", "comparison", "experiment")
+KINDS = ("run", "sweep", "comparison", "uncertainty", "experiment")
 REPLACED_KINDS = ("run",)  # written whole and replaced; the other kinds are written into
 LOCK_WAIT_S = 300.0  # how long a write waits for another process writing the same folder
 
@@ -79,6 +80,11 @@ STANDARD_ENTRIES = {
     "comparison": (
         MARKER, "runs", "comparison.csv", "comparison.json", "scenario_runs.csv",
         "scenario_bands.csv", "overlay_*.png", "report.html", "report.pdf", ".*.tmp-*",
+    ),
+    "uncertainty": (
+        MARKER, "runs", "uncertainty.json", "samples.csv", "runs.csv", "bands.csv",
+        "variance.csv", "sensitivity.csv", "sensitivity.png", "variance_split.png",
+        "bands_*.png", ".*.tmp-*",
     ),
     "experiment": (MARKER,),
 }  # fmt: skip
@@ -181,8 +187,9 @@ def check_output_dir(path: str | os.PathLike, kind: str) -> Path:
             raise OutputFolderError(path, f"exists and was not written by lachin-sim (it holds "
                                           f"{_some(entries)}); choose a new or empty folder")  # fmt: skip
         if found != kind:
-            raise OutputFolderError(path, f"holds a lachin-sim {found} folder, not a {kind} "
-                                          "folder; choose another folder")  # fmt: skip
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise OutputFolderError(path, f"holds a lachin-sim {found} folder, not {article} "
+                                          f"{kind} folder; choose another folder")  # fmt: skip
         foreign = foreign_entries(path, kind) if kind in REPLACED_KINDS else []
         if foreign:
             raise OutputFolderError(path, f"holds {_some(foreign)}, which lachin-sim did not "

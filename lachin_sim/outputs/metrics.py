@@ -107,8 +107,10 @@ OPERATOR_METRICS = (
 )  # fmt: skip
 
 
-def metric_names(scenario: Scenario) -> list[str]:
-    """Names of the summary metrics a run of ``scenario`` reports, known before running."""
+def metric_names(scenario: Scenario, dates: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Names of the summary metrics a run of ``scenario`` reports, known before running; with
+    ``dates`` (ISO), also the food energy on those dates that a study adds
+    (``food_kcal_per_person_day@DATE:<group>``, :mod:`lachin_sim.outputs.outcomes`)."""
     names = []
     for name, c in scenario.commodities.items():
         if c.has_need:
@@ -124,7 +126,9 @@ def metric_names(scenario: Scenario) -> list[str]:
         from lachin_sim.model.health import health_metric_names
 
         names += health_metric_names(scenario.group_names)
-    return names
+    from lachin_sim.outputs.outcomes import dated_metric_names
+
+    return names + dated_metric_names(scenario, dates)
 
 
 def summarize(

@@ -15,6 +15,9 @@ summary metrics (``metric:name``); :func:`outcome_metric_names` lists them befor
   over the run (``all`` weighs groups by their people).
 - ``vehicles_in:<operator>``, ``vehicles_out:<operator>``: crossings over the run;
   ``people_out:all``: people who left in vehicles or flows; ``people_in:all``: who arrived.
+- ``food_kcal_per_person_day@YYYY-MM-DD:<group>`` (and ``:all``): food energy eaten per person
+  per day in the tick holding that date; only when a study asks for dates
+  (:func:`dated_metric_names`, :func:`dated_outcomes`).
 """
 
 from __future__ import annotations
@@ -114,4 +117,58 @@ def outcome_metrics(
             out[f"vehicles_{way}:{op}"] = float(mine["vehicles"].sum())
     out["people_in:all"] = float(groups["arrived_in_vehicles"].sum())
     out["people_out:all"] = float(groups["left_in_vehicles"].sum())
+    return out
+
+
+DATED_KCAL = "food_kcal_per_person_day"  # the metric reported on chosen dates
+
+
+def dated_metric_names(scenario: Scenario, dates: list[str] | tuple[str, ...]) -> list[str]:
+    """``food_kcal_per_person_day@DATE:<group>`` for each date (ISO ``YYYY-MM-DD``) and group
+    (and ``all``), when the scenario has food with an energy density; else none."""
+    if not dates or not any(c.kcal_per_unit for c in scenario.commodities.values()):
+        return []
+    groups = [g for g in scenario.group_names if g != "all"] + ["all"]
+    return [f"{DATED_KCAL}@{date}:{g}" for date in dates for g in groups]
+
+
+def dated_outcomes(scenario: Scenario, groups: pd.DataFrame,
+                   dates: list[str] | tuple[str, ...]) -> dict[str, float]:  # fmt: skip
+    """Food energy eaten per person per day (kcal) in the tick holding each date, per group
+    and over all groups (weighted by their people); NaN where no one is left."""
+    names = dated_metric_names(scenario, dates)
+    if not names or "kcal_per_person_day" not in groups:
+        return dict.fromkeys(names, np.nan)
+    out: dict[str, float] = {}
+    ticks = groups["date"].to_numpy()
+    for date in dates:
+        moment = np.datetime64(date, "ns")
+        tick = ticks[ticks <= moment].max()  # the tick that holds the date
+        rows = groups[groups["date"] == tick]
+        kcal, people = rows["kcal_per_person_day"].to_numpy(float), rows["people"].to_numpy(float)
+        for g, value in zip(rows["group"], kcal, strict=True):
+            if g != "all":
+                out[f"{DATED_KCAL}@{date}:{g}"] = float(value)
+        alive = people.sum()
+        out[f"{DATED_KCAL}@{date}:all"] = (
+            float(np.nansum(kcal * people) / alive) if alive > 0 else np.nan
+        )
+    return {name: out.get(name, np.nan) for name in names}
+
+
+def date_problems(scenario: Scenario, dates: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
+    """(date, why) for each requested date that cannot be reported (not ``YYYY-MM-DD``, or
+    outside the scenario)."""
+    import datetime as dt
+
+    out = []
+    last = scenario.end - dt.timedelta(days=1)
+    for date in dates:
+        try:
+            day = dt.date.fromisoformat(str(date))
+        except ValueError:
+            out.append((date, "not a date YYYY-MM-DD"))
+            continue
+        if not scenario.start <= day <= last:
+            out.append((date, f"outside the scenario ({scenario.start} to {last})"))
     return out

@@ -1,2 +1,2 @@
-"""Many runs: designs, executors, sweeps, scenario comparisons, the capacity search and
-calibration."""
+"""Many runs: designs, executors, sweeps, scenario comparisons, the capacity search,
+calibration, and uncertainty studies with global sensitivity analysis."""

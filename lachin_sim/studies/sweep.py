@@ -28,7 +28,7 @@ import json
 import os
 import secrets
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,12 +75,14 @@ _SCENARIOS: dict[tuple[str, int], Scenario] = {}
 
 
 def register_base(key: str, raw: dict, source: str, points: list[dict], commodities: list[str],
-                  keep_dir: str | None, keep_ids: tuple[int, ...]) -> None:  # fmt: skip
+                  keep_dir: str | None, keep_ids: tuple[int, ...],
+                  metric_dates: tuple[str, ...] = ()) -> None:  # fmt: skip
     """Make a sweep's base scenario known in this process (worker initializer)."""
     _exit_with_parent()
     if key not in _BASES:
         _BASES[key] = {"raw": raw, "source": source, "points": points,
-                       "commodities": commodities, "keep_dir": keep_dir, "keep": set(keep_ids)}  # fmt: skip
+                       "commodities": commodities, "keep_dir": keep_dir, "keep": set(keep_ids),
+                       "metric_dates": tuple(metric_dates)}  # fmt: skip
 
 
 _WATCHING: list[int] = []
@@ -120,17 +122,22 @@ def _scenario(key: str, point_id: int) -> Scenario:
 def run_batch(batch: tuple[str, list[RunTask]]) -> list[tuple]:
     """Run every task of a batch: (run_id, status, error, metrics dict, series array or None)."""
     from lachin_sim.model.simulation import simulate
+    from lachin_sim.outputs.outcomes import dated_outcomes
 
     key, tasks = batch
     base = _BASES[key]
     out = []
     for task in tasks:
         try:
-            result = simulate(_scenario(key, task.point_id), seed=task.seed)
+            scenario = _scenario(key, task.point_id)
+            result = simulate(scenario, seed=task.seed)
             if task.run_id in base["keep"] and base["keep_dir"]:
                 result.save(Path(base["keep_dir"]) / f"run-{task.run_id:06d}")
             series = _series(result.stocks, base["commodities"]) if task.with_series else None
-            out.append((task.run_id, "ok", "", result.summary.to_dict(), series))
+            metrics: dict = result.summary.to_dict()
+            if base["metric_dates"]:
+                metrics |= dated_outcomes(scenario, result.groups, base["metric_dates"])
+            out.append((task.run_id, "ok", "", metrics, series))
         except Exception as exc:  # a failed run is data: record it, the sweep goes on
             out.append((task.run_id, "failed", f"{type(exc).__name__}: {exc}", {}, None))
     return out
@@ -372,9 +379,18 @@ def run_sweep(
     progress: bool | None = None,
     band_replications: int = BAND_REPLICATIONS,
     heatmap_metrics: Sequence[str] = (),
+    metric_dates: tuple[str, ...] = (),
+    series_runs: int = 0,
+    series_sink: Callable[[int, np.ndarray], None] | None = None,
 ) -> SweepResult:
     """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command. ``heatmap_metrics``
-    are recorded in the spec for redrawing the figures (they change no run)."""
+    are recorded in the spec for redrawing the figures (they change no run).
+
+    For studies built on it: ``metric_dates`` (ISO dates) add the food energy on those dates
+    to every run's metrics (``food_kcal_per_person_day@DATE:<group>``); the first
+    ``series_runs`` runs (by run id) also send their daily series, and ``series_sink(run_id,
+    series)`` receives each (those of a resumed session too), a (SERIES, commodity, date) array.
+    """
     if executor not in EXECUTORS:
         raise ConfigError(
             "sweep", [Problem("executor", executor, f"choose one of {', '.join(EXECUTORS)}")]
@@ -394,6 +410,7 @@ def run_sweep(
                else "full runs are saved inside the sweep folder: give out (--out)")  # fmt: skip
         raise ConfigError(source, [Problem("keep_full_runs", list(keep_full_runs), why)])
     base = validate_points(raw, source, points)  # calendar and commodities
+    _check_dates(base, source, metric_dates)
     commodities = [n for n, c in base.commodities.items() if c.has_need]
     dates = pd.Timestamp(base.start) + pd.to_timedelta(tick_starts(base), unit="D")
     run_seeds = spawn_seeds(seed, replications)
@@ -416,17 +433,29 @@ def run_sweep(
     }
     # The sweep's identity: what is run (content, not how the path was typed) and with which
     # package version, so a resumed sweep never mixes results of two versions.
+    if metric_dates:  # only when given, so that sweeps without them keep their identity
+        spec["metric_dates"] = list(metric_dates)
+    if series_runs:
+        spec["series_runs"] = int(series_runs)
     spec["heatmap_metrics"] = list(heatmap_metrics)
     spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k not in NOT_IDENTITY})
     tasks = [
-        RunTask(p * replications + r, p, r, run_seeds[r], r < band_reps)
+        RunTask(
+            p * replications + r,
+            p,
+            r,
+            run_seeds[r],
+            r < band_reps or p * replications + r < series_runs,
+        )
         for p in range(len(points))
         for r in range(replications)
     ]
     keep_dir = str(Path(out).resolve() / "full") if out is not None and keep_full_runs else None
     key = _digest([spec["sweep_sha256"], keep_dir, sorted(keep_full_runs)])  # worker registry key
-    setup_args = (key, raw, source, points, commodities, keep_dir, tuple(keep_full_runs))
+    setup_args = (key, raw, source, points, commodities, keep_dir, tuple(keep_full_runs),
+                  tuple(metric_dates))  # fmt: skip
     state = _State(spec, len(points), replications, commodities, len(dates))
+    state.sink, state.series_runs = series_sink, series_runs
     store = _Store(out, spec, resume) if out is not None else None
     try:
         if store is not None:
@@ -459,6 +488,15 @@ def validate_points(raw: dict, source: str, points: list[dict]) -> Scenario:
     if problems:
         raise ConfigError(f"{source} (sweep parameters)", problems)
     return validate_scenario(raw, source, overrides=points[0])
+
+
+def _check_dates(scenario: Scenario, source: str, dates: tuple[str, ...]) -> None:
+    """Refuse dates that are not ISO dates inside the scenario."""
+    from lachin_sim.outputs.outcomes import date_problems
+
+    problems = [Problem("dates", date, why) for date, why in date_problems(scenario, dates)]
+    if problems:
+        raise ConfigError(source, problems)
 
 
 def _check_counts(source: str, **counts: int | None) -> None:
@@ -539,6 +577,8 @@ class _State:
         self.buffers: dict[int, dict[int, np.ndarray]] = {}  # point -> replication -> series
         self.counts = np.zeros(n_points, dtype=int)  # band replications finished, per point
         self.bands: dict[int, np.ndarray] = {}  # point -> (quantiles, series, commodity, date)
+        self.sink: Callable[[int, np.ndarray], None] | None = None  # see run_sweep
+        self.series_runs = 0
 
     def add(self, results: list[tuple]) -> list[int]:
         """Record finished runs; returns the points whose bands they completed."""
@@ -548,6 +588,8 @@ class _State:
                 continue  # a duplicate from a resumed chunk: first one wins
             self.done.add(run_id)
             self.rows.append((run_id, status, error, self._values(metrics)))
+            if self.sink is not None and series is not None and run_id < self.series_runs:
+                self.sink(run_id, series)
             point, rep = divmod(run_id, self.replications)
             if rep >= self.band_reps or point in self.bands:
                 continue

@@ -9,6 +9,8 @@ returns a matplotlib Figure.
 - :mod:`.health`: the health model: :func:`bmi_distribution`, :func:`deaths_per_day`;
 - :mod:`.daily`: daily series of one run for a reader: :func:`food_energy`,
   :func:`hours_of_supply`;
+- :mod:`.uncertainty`: uncertainty studies: :func:`sensitivity_bars`, :func:`variance_split`,
+  :func:`uncertainty_bands`;
 - :mod:`.common`: colours (colour-blind safe), date axes, regime shading, dated marks.
 
 No pyplot global state: figures are built with ``matplotlib.figure.Figure`` and saved with
@@ -34,6 +36,11 @@ from lachin_sim.outputs.plots.sweep import (
     scenario_marks,
     shortage_probability,
 )  # fmt: skip
+from lachin_sim.outputs.plots.uncertainty import (
+    sensitivity_bars,
+    uncertainty_bands,
+    variance_split,
+)
 
 __all__ = [
     "Figure",
@@ -51,6 +58,9 @@ __all__ = [
     "save_sweep_plots",
     "scenario_marks",
     "scenario_overlay",
+    "sensitivity_bars",
     "shortage_probability",
     "shortage_timeline",
+    "uncertainty_bands",
+    "variance_split",
 ]
