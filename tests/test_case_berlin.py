@@ -104,7 +104,7 @@ def test_berlin_ids_name_their_quantity_and_values_are_copied_forms():
             assert tag == "" or re.fullmatch(r"[a-z0-9]+", tag), row_id
         assert re.fullmatch(r"|[<>]?\d+(\.\d+)?(-\d+(\.\d+)?)?", row["value"]), row_id
         seen.setdefault(name, []).append(row_id)
-    for name, ids in seen.items():  # a quantity that repeats carries its date on every row
+    for ids in seen.values():  # a quantity that repeats carries its date on every row
         assert len(ids) == 1 or all("@" in i for i in ids), ids
 
 
@@ -123,7 +123,9 @@ def test_numbers_quoted_next_to_berlin_citations_are_the_rows(path):
                     continue
                 wanted = numbers_in(rows()[row_id]["value"].lstrip("<>").replace("-", " "))
                 if not wanted <= stated:
-                    problems.append(f"[berlin:{row_id}] = {rows()[row_id]['value']}: {' '.join(text.split())}")
+                    problems.append(
+                        f"[berlin:{row_id}] = {rows()[row_id]['value']}: {' '.join(text.split())}"
+                    )
     assert not problems, "\n".join(problems)
 
 
@@ -136,7 +138,9 @@ def test_the_need_of_a_resident_is_the_us_food_plan(base):
     assert base.population.groups["garrison"].initial == value("allied_garrison_berlin")
     assert sum(value(r) for r in FOOD_ROWS.values()) == value("food_tons_per_day")
     for c, r in FOOD_ROWS.items():
-        assert base.commodities[c].need_per_person_day * residents == pytest.approx(value(r), rel=1e-6)
+        assert base.commodities[c].need_per_person_day * residents == pytest.approx(
+            value(r), rel=1e-6
+        )
     assert basket_kcal(base) == pytest.approx(2413.82, abs=0.01)  # quoted in the config and docs
 
 
@@ -147,7 +151,8 @@ def test_initial_stocks_are_the_chosen_days_of_consumption(base):
     garrison = value("allied_garrison_berlin") / value("west_berlin_population@1948-08-31")
     for c, r in FOOD_ROWS.items():
         days = value("food_days@1948-06-24/tusa") * share + value("food_days_garrison") * garrison
-        assert base.commodities[c].initial_stock == pytest.approx(value(r) * days, abs=0.051), c  # to 0.1 t
+        expected = value(r) * days
+        assert base.commodities[c].initial_stock == pytest.approx(expected, abs=0.051), c  # 0.1 t
     coal = base.commodities["coal"]
     plants = base.generators["west_sector_plants"]
     june = (plants.capacity_per_day * plants.fuel_per_unit
@@ -155,7 +160,9 @@ def test_initial_stocks_are_the_chosen_days_of_consumption(base):
     assert coal.uses["institutions"].monthly_need_factors[5] == 0  # no institution heating in June
     assert coal.initial_stock == pytest.approx(value("coal_days@1948-06-24/tusa") * june, rel=1e-5)
     fuel = base.commodities["liquid_fuel"]
-    assert fuel.initial_stock == pytest.approx(7 * value("petrol_weeks_rationed") * fuel.uses["transport"].need_per_day)
+    assert fuel.initial_stock == pytest.approx(
+        7 * value("petrol_weeks_rationed") * fuel.uses["transport"].need_per_day
+    )
 
 
 def test_coal_uses_and_the_power_plants_add_up_to_the_plan(base):
@@ -175,7 +182,9 @@ def test_coal_uses_and_the_power_plants_add_up_to_the_plan(base):
     assert january == pytest.approx(winter, abs=0.5)
     assert coal.uses["institutions"].need_per_day == value("winter_minimum_coal_tons_per_day")
     people = base.population.initial
-    assert plants.capacity_per_day == pytest.approx(value("west_sector_generation_share") / 100 * people)
+    assert plants.capacity_per_day == pytest.approx(
+        value("west_sector_generation_share") / 100 * people
+    )
     assert base.commodities["electricity"].need_per_person_day == 1.0
     assert plants.priority < coal.uses["institutions"].priority < other.priority
 
@@ -188,7 +197,9 @@ def test_the_airlift_carries_food_first_and_the_rest_at_the_lifts_shares(base):
     plan = value("food_tons_per_day")
     for t in np.linspace(0.0, base.days, 4001):
         food = curves["airlift_food"].cumulative(t + 1e-3) - curves["airlift_food"].cumulative(t)
-        rest = curves["airlift_coal_and_fuel"].cumulative(t + 1e-3) - curves["airlift_coal_and_fuel"].cumulative(t)
+        rest = curves["airlift_coal_and_fuel"].cumulative(t + 1e-3) - curves[
+            "airlift_coal_and_fuel"
+        ].cumulative(t)
         total = curves["airlift_total"].cumulative(t + 1e-3) - curves["airlift_total"].cumulative(t)
         assert food + rest == pytest.approx(total, abs=0.02e-3), t
         assert food <= plan * 1e-3 + 1e-9 and rest >= -1e-12
@@ -234,15 +245,21 @@ def test_the_schedule_reproduces_the_recorded_tonnage(name, scale):
     s = scenario(name)
     nov = value("daily_average_first_winter_month") * 28
     assert expected_delivery(s, "1948-11-01", "1948-11-28") == pytest.approx(nov * scale, rel=2e-5)
-    assert expected_delivery(s, "1949-01-01", "1949-01-31") == pytest.approx(value("monthly_tonnage") * scale, rel=2e-5)
-    assert expected_delivery(s, "1948-06-26", "1948-06-30") == pytest.approx(value("tons_first_five_days") * scale, rel=1e-4)
+    assert expected_delivery(s, "1949-01-01", "1949-01-31") == pytest.approx(
+        value("monthly_tonnage") * scale, rel=2e-5
+    )
+    assert expected_delivery(s, "1948-06-26", "1948-06-30") == pytest.approx(
+        value("tons_first_five_days") * scale, rel=1e-4
+    )
     curves = [source_curve(s.convoys[n], s) for n in AIRLIFT]
 
     def rate(date: str) -> float:
         t = day(s, date)
         return sum(c.cumulative(t + 1e-6) - c.cumulative(t) for c in curves) / 1e-6
 
-    assert rate("1948-06-26") == pytest.approx(value("airlift_first_organized_day") * scale, rel=1e-3)
+    assert rate("1948-06-26") == pytest.approx(
+        value("airlift_first_organized_day") * scale, rel=1e-3
+    )
     assert rate("1948-07-17") == pytest.approx(value("daily_tonnage_milestone") * scale, rel=1e-3)
     assert rate("1948-07-31") == pytest.approx(value("daily_tonnage_end_july") * scale, rel=1e-3)
     assert rate("1948-08-31") == pytest.approx(value("daily_tonnage_end_august") * scale, rel=1e-3)
@@ -290,7 +307,10 @@ def test_periods_with_a_known_total_get_it_within_sampling_error(base):
         daily = f[f["source"].isin(AIRLIFT)].groupby("date")["tonnes"].sum()
         nov.append(daily["1948-11-01":"1948-11-28"].sum())
         jan.append(daily["1949-01-01":"1949-01-31"].sum())
-    for got, row in ((nov, value("daily_average_first_winter_month") * 28), (jan, value("monthly_tonnage"))):
+    for got, row in (
+        (nov, value("daily_average_first_winter_month") * 28),
+        (jan, value("monthly_tonnage")),
+    ):
         got = np.asarray(got)
         assert got.std() > 0  # the fog is random
         assert abs(got.mean() - row) < 3 * got.std(ddof=1) / np.sqrt(len(got)), (got.mean(), row)
@@ -310,7 +330,9 @@ def rationed_kcal(result: ls.Result, group: str) -> pd.Series:
     """Food energy per person per day a group got from the rationed items (all but the
     garden produce)."""
     u = result.uses[(result.uses["group"] == group) & result.uses["commodity"].isin(FOOD_ROWS)]
-    kcal = u["commodity"].map({c: result.scenario.commodities[c].kcal_per_unit or 0.0 for c in FOOD_ROWS})
+    kcal = u["commodity"].map(
+        {c: result.scenario.commodities[c].kcal_per_unit or 0.0 for c in FOOD_ROWS}
+    )
     energy = (u["consumed"] * kcal).groupby(u["date"]).sum()
     people = result.groups[result.groups["group"] == group].set_index("date")["people"]
     return energy / people.loc[energy.index]
@@ -347,7 +369,9 @@ def test_each_groups_ration_gives_the_recorded_food_energy(name, dated, run):
     total = garden.xs("residents", level="group")
     assert (total.loc[residents.index] - residents).min() > 0  # garden produce on top
     garrison = rationed_kcal(result, "garrison")
-    np.testing.assert_allclose(garrison[~limited.loc[garrison.index]], basket_kcal(result.scenario), rtol=1e-9)
+    np.testing.assert_allclose(
+        garrison[~limited.loc[garrison.index]], basket_kcal(result.scenario), rtol=1e-9
+    )
 
 
 def test_the_groups_add_up_to_the_population_on_every_tick(run):
@@ -413,7 +437,8 @@ def test_the_health_model_follows_each_groups_food(run):
     np.testing.assert_allclose(garrison["share_of_requirement"], 1.0, rtol=1e-9)
     np.testing.assert_allclose(garrison["mean_weight_loss_share"], 0.0, atol=1e-9)
     residents = h.loc["residents"]
-    assert residents["requirement_kcal_per_person_day"].iloc[0] == pytest.approx(2100)  # [health:A1]
+    requirement = residents["requirement_kcal_per_person_day"].iloc[0]
+    assert requirement == pytest.approx(2100)  # [health:A1]
     summer = residents.loc[:"1948-10-14"]
     assert (summer["share_of_requirement"] < 1).all()
     assert summer["mean_weight_loss_share"].iloc[-1] > summer["mean_weight_loss_share"].iloc[0]
@@ -431,3 +456,24 @@ def test_every_sensitivity_loads_and_every_assumption_is_documented(run_cli):
     text = DOCS.read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| A(\d+) \|", text, flags=re.MULTILINE))
     assert labels <= documented, sorted(labels - documented, key=int)
+
+
+def test_the_run_figures_draw_rations_given_as_an_amount_per_person(make_raw):
+    """Dated caps given as ``amount_per_person_day`` (as this case's) have no single share of
+    need: the depletion figure marks them once per note and draws no level line for them
+    (it used to fail formatting the missing share)."""
+    from lachin_sim.config import validate_scenario
+    from lachin_sim.outputs.plots import depletion
+    from lachin_sim.outputs.plots.run import run_marks
+
+    start = dt.date(2023, 1, 1)
+    raw = make_raw()
+    raw["rationing"] = {"caps": [
+        {"commodity": c, "start": start + dt.timedelta(days=3), "amount_per_person_day": 0.0001,
+         "note": "ration card"} for c in ("food", "fuel")
+    ] + [{"commodity": "food", "start": start + dt.timedelta(days=6), "ration": 0.5}]}  # fmt: skip
+    s = validate_scenario(raw)
+    labels = [label for _, label in run_marks(s)]
+    assert sum("ration card" in label for label in labels) == 1
+    assert any("food ration 50%" in label for label in labels)
+    depletion(ls.simulate(s))  # draws without error

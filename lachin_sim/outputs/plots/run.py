@@ -51,8 +51,13 @@ def run_marks(scenario) -> list[tuple[pd.Timestamp, str]]:
     marks = [(pd.Timestamp(e.start), f"{_short(e.start)}: {main} {e.regime}")
              for e in s.corridors[main].timeline[1:]]  # fmt: skip
     for cap in s.rationing.caps:
-        marks.append((pd.Timestamp(cap.start),
-                      f"{_short(cap.start)}: {cap.commodity} ration {cap.ration:.0%}"))  # fmt: skip
+        if cap.ration is not None:
+            label = f"{cap.commodity} ration {cap.ration:.0%}"
+        else:  # an amount per person: one mark per note (several items may share a decision)
+            label = cap.note or f"{cap.commodity} ration {cap.amount_per_person_day:g}/person/day"
+        mark = (pd.Timestamp(cap.start), f"{_short(cap.start)}: {label}")
+        if mark not in marks:
+            marks.append(mark)
     for start, end, people, note in outflow_groups(s):
         if people >= OUTFLOW_MARK_SHARE * s.population.initial:
             marks.append((pd.Timestamp(start),
@@ -108,7 +113,7 @@ def depletion(result, max_days: float = DAYS_OF_SUPPLY_CAP) -> Figure:
         met = df["share_met"].rolling(7, min_periods=1).mean() * 100
         ax_met.plot(dates, met, color=colours[c], lw=1.3, label=c)
     for cap in s.rationing.caps:
-        if cap.commodity in colours:
+        if cap.commodity in colours and cap.ration is not None:  # an amount has no one level
             cap_end = pd.Timestamp(cap.end) if cap.end else end
             ax_met.hlines(cap.ration * 100, pd.Timestamp(cap.start), cap_end,
                           colors=colours[cap.commodity], linestyles="--", lw=1.0)  # fmt: skip
