@@ -23,6 +23,16 @@ EXPERIMENTS = {
         "fan_days_of_supply.png",
         "fan_share_met.png",
     ],
+    "berlin_airlift": [
+        "days_of_supply_monthly.csv",
+        "food_energy_mid_month.csv",
+        "first_short.csv",
+        "health_end.csv",
+        "excess_deaths_by_month.csv",
+        "sensitivities.csv",
+        "fan_days_of_supply.png",
+        "fan_food_energy.png",
+    ],
     "counterfactuals": ["comparison.csv", "comparison_wide.csv", "overlay_share_met.png"],
     "leningrad": [
         "days_of_supply_first_of_month.csv",

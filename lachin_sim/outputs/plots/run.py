@@ -54,8 +54,12 @@ def run_marks(scenario, decisions: pd.DataFrame | None = None) -> list[tuple[pd.
     by_group: dict[dt.date, list[str]] = {}  # caps by amount per person: one mark per date
     for cap in s.rationing.caps:
         if cap.amount_per_person_day is not None:
-            names = by_group.setdefault(cap.start, [])
-            names += [] if cap.commodity in names else [cap.commodity]
+            if cap.note:  # one mark per note (several items may share one decision)
+                mark = (pd.Timestamp(cap.start), f"{_short(cap.start)}: {cap.note}")
+                marks += [] if mark in marks else [mark]
+            else:
+                names = by_group.setdefault(cap.start, [])
+                names += [] if cap.commodity in names else [cap.commodity]
             continue
         who = f" ({', '.join(cap.groups)})" if cap.groups else ""
         marks.append((pd.Timestamp(cap.start),
