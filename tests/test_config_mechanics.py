@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 import lachin_sim as ls
 from lachin_sim.config import deep_merge, get_dotted, parse_override, read_config, set_dotted
@@ -111,6 +112,23 @@ def test_deep_merge_does_not_modify_its_inputs():
     merged = deep_merge(base, update)
     assert merged == {"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}
     assert base == {"a": {"x": 1, "y": [1, 2]}, "b": 1}
+
+
+def test_a_distribution_in_an_extending_config_replaces_the_base_one(tmp_path, run_cli):
+    """A table with ``dist`` is one value: an exponential laid over a uniform (or a lognormal
+    uncertain input over a triangular one) replaces it whole instead of keeping its bounds."""
+    base = {"t": {"dist": "uniform", "low": 1.0, "high": 2.0}, "u": {"k": {"dist": "triangular",
+            "low": 1, "mode": 2, "high": 3, "note": "n"}}}  # fmt: skip
+    update = {"t": {"dist": "exponential", "mean": 1.0},
+              "u": {"k": {"dist": "lognormal", "median": 2, "sigma": 0.3, "note": "m"}}}  # fmt: skip
+    merged = deep_merge(base, update)
+    assert merged["t"] == {"dist": "exponential", "mean": 1.0}
+    assert merged["u"]["k"] == update["u"]["k"]
+    write(tmp_path, "b.toml", (REPO / "configs" / "blockade_2023.toml").read_text())
+    a = write(tmp_path, "a.toml", 'extends = "b.toml"\n[regimes.checkpoint]\n'
+              'inspection_time_h = { dist = "uniform", low = 0.5, high = 1.5 }\n')  # fmt: skip
+    done = run_cli("validate", a)
+    assert done.code == 0, done.err
 
 
 # --- --set parsing ---------------------------------------------------------------------------

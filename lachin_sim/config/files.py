@@ -91,10 +91,13 @@ def _too_deep(limit: int = MAX_NESTING) -> Problem:
 
 
 def deep_merge(base: dict, update: dict) -> dict:
-    """``base`` with ``update`` laid over it: nested tables merge, everything else replaces."""
+    """``base`` with ``update`` laid over it: nested tables merge, everything else replaces.
+
+    A table with a ``dist`` key is one value (a distribution, or an uncertain input): it replaces
+    the base's whole, so that an exponential laid over a uniform is not left with its bounds."""
     out = dict(base)
     for key, value in update.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
