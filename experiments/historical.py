@@ -254,9 +254,9 @@ def main() -> None:
         "- Every input marked ASSUMPTION in the config (initial stocks, local production, hydro, "
         "inspection times, the ICRC rate and the cargo mixes) is a judgement where the data has a gap; "
         "the results move with them ([list and reasoning](../historical_scenario.md)).\n"
-        "- Medicine need is the emergency health kit norm for primary care ([standards:24]). The "
-        "shortages of dialysis, oncology and other drugs that were reported are outside it, so the model "
-        "understates medicine shortages.\n"
+        "- Medicine need is split into primary care (the emergency health kit norm, [standards:24]), "
+        "chronic treatment and surgery and trauma; the last two have no sourced norm (ASSUMPTIONS, "
+        "[standards:29] is a GAP), so the medicine results are as uncertain as those shares.\n"
         "- The replication bands show only the randomness of truck schedules and checkpoint draws. "
         "They do not show the uncertainty of the inputs. Most figures come from one party's authorities "
         "and media (see [data/README.md](../../data/README.md)).",
