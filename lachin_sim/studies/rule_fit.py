@@ -6,8 +6,9 @@ CALIBRATED, not tuned to outcomes.
 The rule engages the first tick its commodity's days of supply fall below
 ``trigger_days_of_supply``; its proposal is ``(S + I x H) / (D x H)``. With the rule switched
 off, runs give, on the decision date, the stock S before use, the draw D per day and the mean
-inflow I per day over the rule's window. The trigger is the days of supply on the decision's
-tick (median over runs: in about half the runs the rule engages by that day), and the horizon
+inflow I per day over the rule's window. The trigger lies halfway between the median days of
+supply on the tick before the decision and on its tick, so that the median run engages on the
+decision's tick (not the tick after: engaging needs days of supply *below* the trigger), and the horizon
 solves ``(S + I x H) / (D x H) = ration``: ``H = S / (ration x D - I)``.
 
 >>> fit = fit_stretch_to_decision("configs/blockade_2023.toml", "food", "2023-01-09",
@@ -94,7 +95,7 @@ def fit_stretch_to_decision(
                      "inflow_per_day": view["inflow_per_day"].iloc[k]})  # fmt: skip
     state = pd.DataFrame(rows)
     med = state.median(numeric_only=True)
-    trigger = float(med["days_on"])
+    trigger = float((med["days_before"] + med["days_on"]) / 2)
     denominator = ration * med["draw_per_day"] - med["inflow_per_day"]
     if denominator <= 0:
         raise ValueError(f"the expected inflow alone covers a ration of {ration:g} on {decided}")
