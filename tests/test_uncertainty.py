@@ -199,6 +199,18 @@ def test_sobol_recovers_the_published_ishigami_indices():
             assert row["high"] - row["low"] < 0.15
 
 
+def test_an_output_constant_up_to_rounding_has_no_indices():
+    """A share met of 1 that sums to 1 - 1e-16 in some runs (what the historical study's medicine
+    gave) has no variance to apportion: no indices, a note, instead of Sobol' 'indices' above 1."""
+    unit = sa.unit_design("sobol", 3, 64, seed=0)
+    noise = np.where(unit[:, 0] > 0.5, -1.1e-16, 0.0)
+    for method in ("sobol",):
+        table = sa.analyse(sa.unit_problem(["x1", "x2", "x3"]), method, unit, 1.0 + noise)
+        assert table["value"].isna().all() and table["note"].str.contains("same").all()
+    real = sa.analyse(sa.unit_problem(["x1", "x2", "x3"]), "sobol", unit, 1.0 + 1e-3 * unit[:, 0])
+    assert real["value"].notna().all()
+
+
 def test_morris_ranks_the_ishigami_inputs():
     """Morris mu_star on Ishigami: x1 and x2 matter far more than a constant offset would
     allow, and every input has an effect (x3 acts through its interaction with x1)."""

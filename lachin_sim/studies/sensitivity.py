@@ -101,6 +101,16 @@ def design_problems(method: str, n_inputs: int, samples: int) -> list[Problem]:
     return out
 
 
+CONSTANT_RTOL = 1e-9  # a spread below this share of the output's size is floating-point noise
+
+
+def is_constant(y: np.ndarray) -> bool:
+    """Whether ``y`` is the same at every point, up to floating-point noise (a share met of 1
+    that sums to 0.9999999999999999 in some runs has no variance to apportion: its indices
+    would be noise divided by noise)."""
+    return bool(np.ptp(y) <= CONSTANT_RTOL * max(1.0, float(np.max(np.abs(y)))))
+
+
 def analyse(problem: dict, method: str, unit: np.ndarray, outputs: np.ndarray, metric: str = "y",
             seed: int = 0) -> pd.DataFrame:  # fmt: skip
     """Sensitivity indices of one output (one value per point of ``unit``), as rows of
@@ -113,7 +123,7 @@ def analyse(problem: dict, method: str, unit: np.ndarray, outputs: np.ndarray, m
     note = ""
     if np.isnan(y).any():
         note = "undefined at some points (every run of a sample failed)"
-    elif np.ptp(y) == 0:
+    elif is_constant(y):
         note = "the same at every point: no variance to apportion"
     if note:
         return pd.DataFrame([(metric, n, k, np.nan, np.nan, np.nan, note)

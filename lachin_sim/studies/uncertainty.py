@@ -444,7 +444,8 @@ def format_uncertainty_summary(result: UncertaintyResult, top: int = 3) -> str:
                     f"of {row['runs']} runs")  # fmt: skip
         else:
             cell = f"{row['median']:.4g} [{row['q05']:.4g}, {row['q95']:.4g}]"
-        if row["variance_total"] == 0:
+        size = max(1.0, abs(float(row["mean"]))) if np.isfinite(row["mean"]) else 1.0
+        if row["variance_total"] <= (sa.CONSTANT_RTOL * size) ** 2:  # floating-point noise only
             split = "the same in every run"
         elif np.isnan(row["share_input"]):
             split = "input and schedule parts not split (needs replications >= 2)"
