@@ -52,9 +52,9 @@ def simulations(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = simulation_module.simulate
 
-    def counting(scenario, seed=None):
+    def counting(scenario, seed=None, **kwargs):
         calls.append(1)
-        return real(scenario, seed=seed)
+        return real(scenario, seed=seed, **kwargs)
 
     monkeypatch.setattr(simulation_module, "simulate", counting)
     return calls

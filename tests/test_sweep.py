@@ -261,11 +261,11 @@ def failing_simulate(monkeypatch, serial):
     real = simulation_module.simulate
     seed_rep1 = spawn_seeds(SEED, REPS)[1]
 
-    def simulate(scenario, seed=None):
+    def simulate(scenario, seed=None, **kwargs):
         trucks = scenario.convoys["aid"].trucks_per_day
         if trucks == 2.0 or (trucks == 0.25 and seed == seed_rep1):
             raise RuntimeError(f"boom at {trucks} trucks/day")
-        return real(scenario, seed=seed)
+        return real(scenario, seed=seed, **kwargs)
 
     monkeypatch.setattr(simulation_module, "simulate", simulate)
 

@@ -201,10 +201,10 @@ def test_failed_runs_are_reported_and_exit_1(tmp_path, run_cli, monkeypatch):
     plots are still written, and the command exits 1."""
     real = simulation_module.simulate
 
-    def simulate(scenario, seed=None):
+    def simulate(scenario, seed=None, **kwargs):
         if scenario.convoys["aid"].trucks_per_day == 1.0:
             raise RuntimeError("boom")
-        return real(scenario, seed=seed)
+        return real(scenario, seed=seed, **kwargs)
 
     monkeypatch.setattr(simulation_module, "simulate", simulate)
     config = write_sweep_files(tmp_path, GRID_2X2)

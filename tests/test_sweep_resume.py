@@ -81,9 +81,9 @@ def counting_simulate(monkeypatch) -> list[int]:
     real = simulation_module.simulate
     seeds: list[int] = []
 
-    def wrapper(scenario, seed=None):
+    def wrapper(scenario, seed=None, **kwargs):
         seeds.append(seed)
-        return real(scenario, seed=seed)
+        return real(scenario, seed=seed, **kwargs)
 
     monkeypatch.setattr(simulation_module, "simulate", wrapper)
     return seeds

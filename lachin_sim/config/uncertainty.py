@@ -30,11 +30,11 @@ deviations out is the farthest a study goes, and the scenario is checked to be v
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-from scipy import stats
 
 from .distributions import MAX_LOG_SIGMA
 from .types import Model, Positive, Real
@@ -111,10 +111,17 @@ class TriangularInput(_Input):
         return self
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
+        # scipy.stats.triang's quantile, written out (the same arithmetic, so the same values):
+        # validating a config then needs no scipy, which takes long to import
         span = self.high - self.low
-        return stats.triang(c=(self.mode - self.low) / span, loc=self.low, scale=span).ppf(
-            np.asarray(u, dtype=float)
-        )
+        c = (self.mode - self.low) / span
+        u = np.asarray(u, dtype=float)
+        return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * span + self.low
+
+
+def _cdf(dist: NormalDist, x: float) -> float:
+    """``dist.cdf(x)``, also at an infinite ``x``."""
+    return 0.0 if x == -math.inf else 1.0 if x == math.inf else dist.cdf(x)
 
 
 class NormalInput(_Input):
@@ -135,13 +142,16 @@ class NormalInput(_Input):
             raise ValueError(f"need low < high, got low = {self.low:g}, high = {self.high:g}")
         lo = -math.inf if self.low is None else self.low
         hi = math.inf if self.high is None else self.high
-        if stats.norm.cdf(hi, self.mean, self.sd) - stats.norm.cdf(lo, self.mean, self.sd) < 1e-6:
+        held = NormalDist(self.mean, self.sd)
+        if _cdf(held, hi) - _cdf(held, lo) < 1e-6:
             raise ValueError(f"[low, high] = [{lo:g}, {hi:g}] holds almost none of the normal "
                              f"distribution (mean {self.mean:g}, sd {self.sd:g})")  # fmt: skip
         return self
 
     def frozen(self):
         """The scipy distribution (truncated when low or high is given)."""
+        from scipy import stats
+
         if self.low is None and self.high is None:
             return stats.norm(self.mean, self.sd)
         a = -np.inf if self.low is None else (self.low - self.mean) / self.sd
@@ -167,6 +177,8 @@ class LognormalInput(_Input):
     integer: bool = False
 
     def frozen(self):
+        from scipy import stats
+
         return stats.lognorm(s=self.sigma, scale=self.median)
 
     def quantile(self, u: np.ndarray) -> np.ndarray:

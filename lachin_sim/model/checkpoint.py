@@ -2,7 +2,7 @@
 
 The vehicle asks the gate: if the regime in force, or a dated event, bars its operator it is
 held until the corridor changes, or turned back, as the regime (or event) says. Otherwise it
-queues for an inspection lane (a SimPy ``Resource``) and is inspected, if the regime inspects,
+queues for an inspection lane (:class:`~lachin_sim.model.lanes.Lanes`, first come first served) and is inspected, if the regime inspects,
 and may be held for a while (``hold_probability``). It then asks the gate again (a closure that
 began meanwhile holds it too, so nothing slips through a closed corridor because it arrived
 earlier) and takes one of the day's clearances (when none is left it waits for the next day).
@@ -27,10 +27,10 @@ TIME_FIELDS = (
     "departed", "reached_checkpoint", "inspection_start", "inspected", "cleared", "arrived",
     "exit_cleared",
 )  # fmt: skip
-REACHED, QUEUED, INSPECTED, CLEARED, ARRIVED, EXIT, OUTCOME, REASON, REGIME, CONFISCATED = (
+PAYLOAD, REACHED, QUEUED, INSPECTED, CLEARED, ARRIVED, EXIT, OUTCOME, REASON, REGIME, CONFISCATED = (
     TRUCK_FIELDS.index(f)
-    for f in ("reached_checkpoint", "inspection_start", "inspected", "cleared", "arrived",
-              "exit_cleared", "outcome", "reason", "regime", "confiscated_t")
+    for f in ("payload_t", "reached_checkpoint", "inspection_start", "inspected", "cleared",
+              "arrived", "exit_cleared", "outcome", "reason", "regime", "confiscated_t")
 )  # fmt: skip
 
 
@@ -60,11 +60,13 @@ def cross(
         if decided_by is None:
             decided_by = state
             if state.lanes is not None:
-                with state.lanes.request() as request:
-                    yield request
-                    if rec is not None:
-                        rec[QUEUED] = env.now
-                    yield env.timeout(state.inspect_h() / 24.0)
+                handed = state.lanes.acquire()
+                if handed is not None:
+                    yield handed
+                if rec is not None:
+                    rec[QUEUED] = env.now
+                yield env.timeout(state.inspect_h() / 24.0)
+                state.lanes.release()
                 if rec is not None:
                     rec[INSPECTED] = env.now
             if state.p_hold > 0 and state.hold_draw() < state.p_hold:

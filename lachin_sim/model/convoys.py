@@ -8,8 +8,11 @@ dated convoys. At each departure the source checks its corridor: unless
 :mod:`lachin_sim.model.checkpoint`), travels on and unloads into the stocks (its passengers join
 the population); with ``returns`` it then drives back out empty, crossing again. An outbound
 vehicle (an ambulance, an evacuation bus) starts inside, crosses, and takes its passengers out
-of the population. Every vehicle leaves one record in the convoy log, kept as a plain list until
-the end of the run. Sources with ``schedule = "flow"`` send no vehicles: see
+of the population. Every vehicle has a record (a plain list) while it is on the road; a run
+that keeps the convoy log (``keep_log``, the default) keeps every record until the end, when
+:meth:`Convoys.table` turns them into columns; a run that does not (a sweep's) only counts what
+became of each vehicle (:class:`~lachin_sim.outputs.metrics.TruckCounts`), so its memory does not
+grow with the number of vehicles. Sources with ``schedule = "flow"`` send no vehicles: see
 :mod:`lachin_sim.model.flows`.
 """
 
@@ -28,6 +31,7 @@ from lachin_sim.model.checkpoint import (
     CONFISCATED,
     EXIT,
     OUTCOME,
+    PAYLOAD,
     REASON,
     TIME_FIELDS,
     TRUCK_FIELDS,
@@ -36,6 +40,7 @@ from lachin_sim.model.checkpoint import (
 from lachin_sim.model.corridor import CorridorGate
 from lachin_sim.model.schedules import source_curve, vehicles_per_unit
 from lachin_sim.model.streams import np_stream, stream
+from lachin_sim.outputs.metrics import TruckCounts
 
 NAN = float("nan")
 
@@ -79,9 +84,13 @@ def departure_schedule(
 class Convoys:
     """All vehicle sources of a scenario, their vehicles and the convoy log."""
 
-    def __init__(self, env, scenario: Scenario, gates: dict[str, CorridorGate], supply, seed: int):
+    def __init__(self, env, scenario: Scenario, gates: dict[str, CorridorGate], supply, seed: int,
+                 keep_log: bool = True):  # fmt: skip
         self.env, self.scenario, self.gates, self.supply = env, scenario, gates, supply
-        self.log: list[list] = []
+        self.keep_log = keep_log
+        self.log: list[list] = []  # every vehicle's record (only with keep_log)
+        self.counts: dict[str, TruckCounts] = {}  # operator -> what became of its vehicles
+        self._sent = 0  # vehicles sent so far: the next one's truck_id
         self.withheld: dict[str, int] = {}
         self._convoy_id = 0
         self._schedules: dict[str, tuple[list, list[int]]] = {}  # name -> (schedule, [next index])
@@ -90,6 +99,7 @@ class Convoys:
         self._turnaround = {}
         for name, src in scenario.convoys.items():
             self.withheld[name] = 0
+            self.counts.setdefault(src.operator, TruckCounts())
             if not src.enabled or src.schedule == "flow":
                 continue
             if src.returns:
@@ -126,11 +136,15 @@ class Convoys:
             self._convoy_id += 1
             travel_h = gate.travel_to_h() if src.direction == "in" else gate.travel_from_h()
             cargo = [(com, payload * share) for com, share in shares]
+            counts = self.counts[src.operator]
+            counts.sent += trucks
             for _ in range(trucks):
-                rec = [len(self.log), self._convoy_id, name, src.operator, src.corridor,
+                rec = [self._sent, self._convoy_id, name, src.operator, src.corridor,
                        src.direction, env.now, payload, src.passengers, NAN, NAN, NAN, NAN, NAN,
                        NAN, "pending", None, None, 0.0]  # fmt: skip
-                self.log.append(rec)
+                self._sent += 1
+                if self.keep_log:
+                    self.log.append(rec)
                 if src.direction == "in":
                     env.process(self._inbound(gate, name, src, cargo, rec, travel_h))
                 else:
@@ -147,15 +161,19 @@ class Convoys:
         env, supply = self.env, self.supply
         if travel_h > 0:
             yield env.timeout(travel_h / 24.0)
+        counts = self.counts[src.operator]
         state = yield from cross(env, gate, src.operator, rec)
-        if state is None:
+        if state is None:  # turned back
+            counts.denied += 1
             return
         u = state.decide()
         if u < state.p_deny:
             rec[OUTCOME], rec[REASON] = "denied", "inspection"
+            counts.denied += 1
             return
         if u < state.p_stop:
             rec[OUTCOME], rec[REASON] = "confiscated", "inspection"
+            counts.confiscated += 1
             return
         if state.cargo_rules:
             kept = []
@@ -167,11 +185,13 @@ class Convoys:
                         rec[OUTCOME], rec[REASON] = "denied", "cargo_rule"
                         self._seized.pop(rec[0], None)
                         rec[CONFISCATED] = 0.0
+                        counts.denied += 1
                         return
                     if seized_share > 0:
                         seized = amount * seized_share
                         rec[CONFISCATED] += seized
-                        self._seized.setdefault(rec[0], {})[com] = seized
+                        if self.keep_log:
+                            self._seized.setdefault(rec[0], {})[com] = seized
                         amount -= seized
                 kept.append((com, amount))
             cargo = kept
@@ -183,6 +203,8 @@ class Convoys:
         if not supply.accepts(env.now):  # at or after the scenario end: stays pending
             return
         rec[ARRIVED], rec[OUTCOME], rec[REASON] = env.now, "delivered", "passed"
+        counts.delivered += 1
+        counts.delivered_t += rec[PAYLOAD] - rec[CONFISCATED]  # less what was seized
         now = env.now
         for com, amount in cargo:
             supply.receive(com, amount, now)
@@ -214,15 +236,19 @@ class Convoys:
         env, supply = self.env, self.supply
         if travel_h > 0:
             yield env.timeout(travel_h / 24.0)
+        counts = self.counts[src.operator]
         state = yield from cross(env, gate, src.operator, rec)
-        if state is None:
+        if state is None:  # turned back
+            counts.denied += 1
             return
         if state.decide() < state.p_deny:
             rec[OUTCOME], rec[REASON] = "denied", "inspection"
+            counts.denied += 1
             return
         if not supply.accepts(env.now):
             return
         rec[EXIT], rec[OUTCOME], rec[REASON] = env.now, "exited", "passed"
+        counts.exited += 1
         tick = supply.tick_of(env.now)
         left = -supply.population.move(src.group, -src.passengers, tick) if src.passengers else 0.0
         supply.crossings.count(tick, src.corridor, "out", src.operator, 1.0, left, 0.0)
@@ -255,12 +281,12 @@ class Convoys:
             [[self.scenario.convoys[s].cargo.get(c, 0.0) for c in carried] for s in sources]
         ).reshape(len(sources), len(carried))
         tonnes = df["payload_t"].to_numpy()[:, None] * shares[codes] if len(df) else shares[:0]
-        for j, com in enumerate(carried):
-            df[f"{com}_t"] = tonnes[:, j]
+        extra = {f"{com}_t": tonnes[:, j] for j, com in enumerate(carried)}
         seized_coms = sorted({c for d in self._seized.values() for c in d})
         for c in seized_coms:
             column = np.zeros(len(df))
             for truck, by_com in self._seized.items():
                 column[truck] = by_com.get(c, 0.0)
-            df[f"{self._names[c]}_confiscated_t"] = column
-        return df
+            extra[f"{self._names[c]}_confiscated_t"] = column
+        # all at once: one column at a time fragments the frame (slow with many commodities)
+        return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1) if extra else df

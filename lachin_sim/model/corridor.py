@@ -19,6 +19,7 @@ import numpy as np
 import simpy
 
 from lachin_sim.config.schema import Corridor, Regime, Scenario
+from lachin_sim.model.lanes import Lanes
 from lachin_sim.model.streams import stream
 
 
@@ -57,7 +58,7 @@ class RegimeState:
         self.allowed = frozenset(regime.allowed_operators)
         self.capacity = regime.capacity_trucks_per_day
         lanes = regime.inspection_lanes
-        self.lanes = simpy.Resource(env, capacity=lanes) if lanes else None
+        self.lanes = Lanes(env, lanes) if lanes else None
         self.inspect_h = regime.inspection_time_h.sampler(streams["inspection"])
         self.delay_h = regime.extra_delay_h.sampler(streams["delay"])
         self.hold_h = regime.hold_time_h.sampler(streams["hold_time"])

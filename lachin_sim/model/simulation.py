@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import platform
 import time
 from collections.abc import Generator
@@ -28,10 +29,12 @@ from lachin_sim.outputs.outcomes import outcome_metrics
 from lachin_sim.outputs.results import Result
 
 
-def simulate(scenario: Scenario, seed: int | None = None) -> Result:
+def simulate(scenario: Scenario, seed: int | None = None, *, keep_log: bool = True) -> Result:
     """Run ``scenario`` once with ``seed`` (default: the scenario's own) and return its Result.
 
-    The result depends only on the scenario and the seed.
+    The result depends only on the scenario and the seed. ``keep_log=False`` keeps no record
+    per vehicle (``result.convoys`` is then empty, with its columns; the summary is the same):
+    memory then does not grow with the number of vehicles. Sweeps run so.
     """
     seed = scenario.seed if seed is None else int(seed)
     if seed < 0:
@@ -49,10 +52,16 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
         for name, src in scenario.convoys.items()
         if src.enabled and src.schedule == "flow"
     ]
-    convoys = Convoys(env, scenario, gates, supply, seed)
+    convoys = Convoys(env, scenario, gates, supply, seed, keep_log=keep_log)
     finished = env.process(_consumption_ticks(env, supply, len(starts), scenario.tick_days))
     loop0 = time.perf_counter()
-    env.run(until=finished)
+    collecting = gc.isenabled()
+    gc.disable()  # the loop frees what it drops by reference counting; a collection would only
+    try:  # rescan the growing records (super-linear in vehicles)
+        env.run(until=finished)
+    finally:
+        if collecting:
+            gc.enable()
     loop_s = time.perf_counter() - loop0
     n_events = next(env._eid)  # SimPy numbers every scheduled event; this is how many there were
 
@@ -69,7 +78,7 @@ def simulate(scenario: Scenario, seed: int | None = None) -> Result:
     crossings = supply.crossings.table(np.datetime64(scenario.start, "ns"), len(starts))
     shortages = metrics.shortage_episodes(stocks, scenario)
     convoys.finish()
-    summary = metrics.summarize(stocks, convoy_log, scenario, convoys.withheld, tables["flows"])
+    summary = metrics.summarize(stocks, convoys.counts, scenario, convoys.withheld, tables["flows"])
     extra = outcome_metrics(scenario, stocks, tables["uses"], tables["groups"], crossings)
     if "health" in tables:
         from lachin_sim.model.health import health_metrics

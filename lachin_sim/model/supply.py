@@ -411,9 +411,10 @@ class SupplySystem:
             uses["share_met"] = np.where(need > 0, uses["consumed"] / need, 1.0)
         outcome_min = {(self.names[ln.commodity], ln.use): ln.outcome_min_share
                        for lines in self.lines for ln in lines if ln.outcome}  # fmt: skip
-        if outcome_min:
-            keys = list(zip(uses["commodity"], uses["use"], strict=True))
-            threshold = np.array([outcome_min.get(key, np.nan) for key in keys])
+        if outcome_min:  # from the raw rows: iterating string columns of a frame is slow
+            names = self.names
+            threshold = np.array([outcome_min.get((names[row[1]], row[2]), np.nan)
+                                  for row in self._uses], dtype=float)  # fmt: skip
             holds = pd.array(uses["share_met"].to_numpy() >= threshold - EPS, dtype="boolean")
             holds[np.isnan(threshold)] = pd.NA  # uses without an outcome
             uses["outcome_holds"] = holds

@@ -8,6 +8,9 @@ first) whose minimum the episode's worst share met reaches.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -107,6 +110,45 @@ OPERATOR_METRICS = (
 )  # fmt: skip
 
 
+@dataclass
+class TruckCounts:
+    """What became of one operator's vehicles: counts, and tonnes that reached the stocks."""
+
+    sent: int = 0
+    delivered: int = 0
+    denied: int = 0
+    confiscated: int = 0
+    exited: int = 0  # outbound vehicles that left
+    delivered_t: float = 0.0  # payload of delivered vehicles less what was seized from them
+
+    @property
+    def pending(self) -> int:
+        """Still on the road or at the checkpoint when the run ended."""
+        return self.sent - self.delivered - self.denied - self.confiscated - self.exited
+
+
+def truck_counts(convoys: pd.DataFrame) -> dict[str, TruckCounts]:
+    """:class:`TruckCounts` per operator from a convoy log (one row per vehicle)."""
+    operator = convoys["operator"].to_numpy()
+    outcome = convoys["outcome"].to_numpy()
+    payload = convoys["payload_t"].to_numpy(dtype=float)
+    seized = convoys["confiscated_t"].to_numpy(dtype=float) if "confiscated_t" in convoys else None
+    out = {}
+    for op in pd.unique(operator):
+        mine = operator == op
+        delivered = mine & (outcome == "delivered")
+        tonnes = float(payload[delivered].sum())
+        if seized is not None:
+            tonnes -= float(seized[delivered].sum())
+        out[str(op)] = TruckCounts(
+            sent=int(mine.sum()), delivered=int(delivered.sum()),
+            denied=int((mine & (outcome == "denied")).sum()),
+            confiscated=int((mine & (outcome == "confiscated")).sum()),
+            exited=int((mine & (outcome == "exited")).sum()), delivered_t=tonnes,
+        )  # fmt: skip
+    return out
+
+
 def metric_names(scenario: Scenario, dates: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Names of the summary metrics a run of ``scenario`` reports, known before running; with
     ``dates`` (ISO), also the food energy on those dates that a study adds
@@ -133,7 +175,7 @@ def metric_names(scenario: Scenario, dates: list[str] | tuple[str, ...] = ()) ->
 
 def summarize(
     stocks: pd.DataFrame,
-    convoys: pd.DataFrame,
+    convoys: pd.DataFrame | Mapping[str, TruckCounts],
     scenario: Scenario,
     withheld: dict[str, int] | None = None,
     flows: pd.DataFrame | None = None,
@@ -147,7 +189,8 @@ def summarize(
     over the run, where the commodity has an energy density).
     Per operator: trucks_sent, trucks_delivered, trucks_denied, trucks_confiscated,
     trucks_pending, trucks_withheld (never sent: the corridor was closed to them), delivered_t
-    (tonnes that reached the stocks, by vehicle and by flow).
+    (tonnes that reached the stocks, by vehicle and by flow). ``convoys``: the convoy log, or
+    its :class:`TruckCounts` per operator (a run that did not keep the log).
     """
     out: dict[str, float] = {}
     start = np.datetime64(scenario.start, "ns")
@@ -178,19 +221,16 @@ def summarize(
     for source, count in (withheld or {}).items():
         op = scenario.convoys[source].operator
         withheld_by_operator[op] = withheld_by_operator.get(op, 0) + count
-    operator = convoys["operator"].to_numpy()
-    outcome = convoys["outcome"].to_numpy()
-    payload = convoys["payload_t"].to_numpy(dtype=float)
+    counts = truck_counts(convoys) if isinstance(convoys, pd.DataFrame) else convoys
     for op in sorted({s.operator for s in scenario.convoys.values()}):
-        mine = operator == op
-        out[f"trucks_sent:{op}"] = float(mine.sum())
-        for name in ("delivered", "denied", "confiscated", "pending"):
-            out[f"trucks_{name}:{op}"] = float((mine & (outcome == name)).sum())
+        mine = counts.get(op, TruckCounts())
+        out[f"trucks_sent:{op}"] = float(mine.sent)
+        out[f"trucks_delivered:{op}"] = float(mine.delivered)
+        out[f"trucks_denied:{op}"] = float(mine.denied)
+        out[f"trucks_confiscated:{op}"] = float(mine.confiscated)
+        out[f"trucks_pending:{op}"] = float(mine.pending)
         out[f"trucks_withheld:{op}"] = float(withheld_by_operator.get(op, 0))
-        delivered_t = float(payload[mine & (outcome == "delivered")].sum())
-        if "confiscated_t" in convoys:
-            seized = convoys["confiscated_t"].to_numpy(dtype=float)
-            delivered_t -= float(seized[mine & (outcome == "delivered")].sum())
+        delivered_t = mine.delivered_t
         if flows is not None and len(flows):
             of_op = flows["source"].map(lambda s: scenario.convoys[s].operator) == op
             delivered_t += float(flows.loc[of_op & (flows["direction"] == "in"), "tonnes"].sum())

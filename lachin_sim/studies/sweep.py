@@ -130,8 +130,9 @@ def run_batch(batch: tuple[str, list[RunTask]]) -> list[tuple]:
     for task in tasks:
         try:
             scenario = _scenario(key, task.point_id)
-            result = simulate(scenario, seed=task.seed)
-            if task.run_id in base["keep"] and base["keep_dir"]:
+            kept = task.run_id in base["keep"] and base["keep_dir"]
+            result = simulate(scenario, seed=task.seed, keep_log=bool(kept))  # log: saved runs only
+            if kept:
                 result.save(Path(base["keep_dir"]) / f"run-{task.run_id:06d}")
             series = _series(result.stocks, base["commodities"]) if task.with_series else None
             metrics: dict = result.summary.to_dict()
