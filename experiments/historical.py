@@ -174,8 +174,9 @@ def main() -> None:
     lo, hi = fit.interval[CALIBRATED]
     fit.per_seed.to_csv(args.out / "calibration_per_seed.csv", index=False)
     report.text(
-        "## The calibrated input",
-        f"Only one input is fitted: `{CALIBRATED}`, so that ICRC and peacekeeper deliveries reach "
+        "## The calibrated inputs",
+        "Three numbers are fitted, all on facts up to 12 April 2023. The first is "
+        f"`{CALIBRATED}`, so that ICRC and peacekeeper deliveries reach "
         "4,089 t by 12 April 2023 (HRD 122-day report, [lachin:cumulative_goods_imported]). "
         f"Refitted here: **{fit.values[CALIBRATED]:.3g} trucks/day** (per-seed fits, 5-95 %: "
         f"{lo:.3g} to {hi:.3g}; fit error RMSE {fit.rmse['series']:.3g} t; observations up to "
@@ -192,7 +193,7 @@ def main() -> None:
                                        replications=3 if args.quick else 20)  # fmt: skip
     rule_fit.state.to_csv(args.out / "food_rule_fit_per_run.csv", index=False)
     report.text(
-        "The food rule's trigger and horizon are fitted to the one decision before the cut-off: "
+        "The other two are the food rule's trigger and horizon, fitted to the one decision before the cut-off: "
         "rationing decided on 9 January 2023 ([lachin:rationing_decision]) with the coupon ration "
         "plus local produce, 0.467 of need ([standards:20]). With the rule off, the model's food "
         "stock on 9 January lasted "
