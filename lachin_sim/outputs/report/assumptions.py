@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import warnings
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def central_digest(scenario) -> str:
     return scenario.model_copy(update={"uncertainty": {}}).digest()
 
 
-def check_study_for(folder: str | Path, scenario_name: str) -> Path:
+def check_study_for(folder: str | os.PathLike, scenario_name: str) -> Path:
     """``folder`` if it holds a finished uncertainty study of the scenario named
     ``scenario_name``, else :class:`OutputFolderError` (``--sensitivity``)."""
     folder = Path(folder)
@@ -124,7 +125,7 @@ def check_study_for(folder: str | Path, scenario_name: str) -> Path:
     return folder
 
 
-def study_for_run(folder: str | Path, scenario) -> dict:
+def study_for_run(folder: str | os.PathLike, scenario) -> dict:
     """The assumptions section of the run of ``scenario`` from the study in ``folder``
     (``--sensitivity``): :class:`OutputFolderError` for a folder that is not a finished study
     or a study of another scenario; a study whose central values differ from the run's (an
@@ -307,7 +308,8 @@ def input_facts(path: str, table: dict, units: dict[str, str]) -> dict:
     facts = {"path": path, "unit": input_unit(path, units), "note": table.get("note", ""),
              **{k: v for k, v in table.items() if k != "note"}}  # fmt: skip
     if table["dist"] != "choice":
-        facts["from"], facts["to"] = (float(v) for _, v in (spec.ends()[0], spec.ends()[-1]))
+        ends = [value for _, value in spec.ends()]  # numbers: the input is not a choice
+        facts["from"], facts["to"] = float(ends[0]), float(ends[-1])  # type: ignore[arg-type]
     else:
         facts["options"] = [option_words(o) for o in table["options"]]
     return facts

@@ -5,6 +5,7 @@ template ``kinds/run.html.j2`` is given. Every number comes from the run's table
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from lachin_sim.outputs.report.common import (
@@ -25,7 +26,7 @@ def run_context(folder: Path) -> dict:
     return result_context(load_result(folder))
 
 
-def result_context(result, sensitivity: str | Path | None = None) -> dict:
+def result_context(result, sensitivity: str | os.PathLike | None = None) -> dict:
     """The report context of one run's :class:`~lachin_sim.outputs.results.Result`, with the
     assumptions that matter most from the uncertainty study in the folder ``sensitivity``
     (:func:`~lachin_sim.outputs.report.assumptions.study_for_run`: a study of the run's
