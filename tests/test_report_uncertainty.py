@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import json
 import re
+import shutil
 from html import unescape
 
 import numpy as np
@@ -396,11 +397,19 @@ def test_sensitivity_is_for_the_report_of_a_run(studies, run_cli):
     assert not (folder / "x.html").exists()
 
 
-def test_an_unfinished_study_has_no_report(tmp_path, run_cli):
-    folder = prepare_output_dir(tmp_path / "study", "uncertainty")
+@pytest.mark.parametrize("state", ["unfinished", "without_runs"])
+def test_a_study_without_its_tables_or_runs_has_no_report(studies, tmp_path, run_cli, state):
+    """A study still running (only its marker) or saved without its runs (no runs/sweep.json,
+    the scenario of the page): one message, exit code 2, nothing written."""
+    if state == "unfinished":
+        folder, says = prepare_output_dir(tmp_path / "study", "uncertainty"), "has not finished"
+    else:
+        folder, says = tmp_path / "study", "has no runs/sweep.json"
+        shutil.copytree(studies["mc"][0], folder, ignore=shutil.ignore_patterns("runs", "*.html"))
+    before = sorted(p.name for p in folder.iterdir())
     done = run_cli("report", folder)
-    assert done.code == 2 and "has not finished" in done.err
-    assert sorted(p.name for p in folder.iterdir()) == ["metadata.json"]
+    assert done.code == 2 and says in done.err and done.err.count("\n") == 1
+    assert sorted(p.name for p in folder.iterdir()) == before
 
 
 def test_run_report_sensitivity_writes_the_section_with_the_run(make_raw, tmp_path, run_cli):
