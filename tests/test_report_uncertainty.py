@@ -248,6 +248,27 @@ def test_the_ranking_is_the_order_of_sensitivity_csv(studies, kind):
     assert checked >= 2
 
 
+def test_float_rounding_is_not_ranked(studies):
+    """An outcome whose runs differ by float rounding only (a share of need of 1.0 in some runs
+    and 0.9999999999999998 in others: a commodity never short) gets no ranking, though SALib
+    gave it indices of that noise, and counts as the same in every run in the spread table."""
+    from lachin_sim.outputs.report.assumptions import ROUNDING_ONLY, load_study
+    from lachin_sim.outputs.report.uncertainty import uncertainty_result_context
+
+    study, base = load_study(studies["sobol"][0])
+    metric = "share_met:food"
+    assert study.ranking(metric)["value"].notna().any()  # the study's table has indices for it
+    noise = np.where(np.arange(len(study.runs)) % 2, 1.0, 1.0 - 2.2e-16)
+    study.runs[metric] = noise
+    row = study.variance["metric"] == metric
+    study.variance.loc[row, ["mean", "variance_total"]] = [noise.mean(), noise.var(ddof=1)]
+    context = uncertainty_result_context(study, base)
+    (facts,) = [m for m in context["sensitivity"]["metrics"] if m["metric"]["metric"] == metric]
+    assert facts["inputs"] == [] and facts["missing"] == ROUNDING_ONLY
+    (spread,) = [r for r in context["spread"] if r["metric"]["metric"] == metric]
+    assert spread["why"] == "same" and not spread["split"]
+
+
 def test_the_range_of_each_input_is_given_in_words(studies):
     """The inputs table gives each input's range with its unit, read from the field's name or
     the commodity, and its note."""

@@ -45,6 +45,11 @@ SECOND_INDEX = {"sobol": "S1", "morris": "sigma"}  # shown beside it
 # replications of a sample repeat its draw).
 SPEARMAN_Z_VARIANCE = 1.06
 Z_95 = 1.959964  # standard normal 97.5 % quantile: a two-sided 95 % interval
+# An outcome whose runs differ by less than this share of its size (at least 1) is the same in
+# every run: what is left is float rounding (0.9999999999999998 against 1.0 for a commodity
+# never short), and indices of rounding are noise, not a ranking (as headlines.EMPTY_STOCK).
+FLOAT_NOISE = 1e-9
+ROUNDING_ONLY = "its runs differ by float rounding only: it is the same in every run"
 STUDY_TABLES = ("uncertainty.json", "samples.csv", "runs.csv", "bands.csv", "variance.csv",
                 "sensitivity.csv")  # fmt: skip
 
@@ -144,6 +149,7 @@ def assumption_facts(study, base) -> dict:
     (ranked by the study's index, or by the size of their rank correlation) with their
     ranges and notes, and (Morris, Sobol') the ranked bar figure."""
     from lachin_sim.outputs.plots import uncertainty as plots
+    from lachin_sim.studies.uncertainty import metric_values
 
     spec = study.spec
     method = spec.get("method", "mc")
@@ -152,7 +158,9 @@ def assumption_facts(study, base) -> dict:
     horizon = float(spec.get("horizon_days", base.horizon))
     metrics = []
     for metric in study.metrics:
-        if method in LEAD_INDEX:
+        if rounding_only(metric_values(study.runs, metric, horizon)):
+            ranked, why = [], ROUNDING_ONLY
+        elif method in LEAD_INDEX:
             ranked, why = ranked_inputs(study, metric)
         else:
             ranked, why = correlated_inputs(study, metric, horizon)
@@ -162,9 +170,14 @@ def assumption_facts(study, base) -> dict:
         metrics.append({"metric": metric_name(metric), "inputs": ranked, "missing": why,
                         "censored": _censored(study, metric)})  # fmt: skip
     figure = None
-    if method in LEAD_INDEX and any(m["inputs"] for m in metrics):
-        figure = embed("sensitivity_bars", lambda: plots.sensitivity_bars(study), method=method,
-                       metrics=[m["metric"] for m in metrics if m["inputs"]])  # fmt: skip
+    shown = [m["metric"] for m in metrics if m["inputs"]]  # the panels: metrics with a table
+    if method in LEAD_INDEX and shown:
+        figure = embed(
+            "sensitivity_bars",
+            lambda: plots.sensitivity_bars(study, metrics=[m["metric"] for m in shown]),
+            method=method,
+            metrics=shown,
+        )
     ok = study.runs[study.runs["status"] == "ok"]
     return {
         "method": method,
@@ -186,6 +199,15 @@ def assumption_facts(study, base) -> dict:
         "folder": None,
         "digest_mismatch": None,
     }
+
+
+def rounding_only(values: np.ndarray) -> bool:
+    """Whether the known ``values`` of an outcome differ by no more than float rounding
+    (:data:`FLOAT_NOISE` of their size); True when none is known."""
+    known = values[~np.isnan(values)]
+    if not len(known):
+        return True
+    return float(np.ptp(known)) <= FLOAT_NOISE * max(1.0, float(np.abs(known).max()))
 
 
 def ranked_inputs(study, metric: str) -> tuple[list[dict], str]:
@@ -247,7 +269,7 @@ def rank_correlation(x: np.ndarray, y: np.ndarray) -> float | None:
     either is the same everywhere, or fewer than 3 pairs)."""
     known = ~(np.isnan(x) | np.isnan(y))
     x, y = x[known], y[known]
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+    if len(x) < 3 or np.ptp(x) == 0 or rounding_only(y):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.ConstantInputWarning)
@@ -280,8 +302,6 @@ def correlated_inputs(study, metric: str, horizon: float) -> tuple[list[dict], s
 
     runs = study.runs
     y = metric_values(runs, metric, horizon)
-    if np.all(np.isnan(y)) or np.nanmax(y) == np.nanmin(y):
-        return [], "it is the same in every run"
     by_sample = study.samples.set_index("sample")
     rows, unordered = [], []
     for path in study.inputs:

@@ -102,7 +102,7 @@ UNIT_WORDS = ("h", "t", "kg", "m3", "kwh", "days")  # a field name's last word t
 
 def input_name(path: str) -> str:
     """An uncertain input for a reader: 'commodities.food.initial_stock' -> 'initial stock of
-    food', 'rationing.rules.food.stretch.floor' -> 'floor of the food ration rule (stretch)'."""
+    food', 'rationing.rules.food.stretch.floor' -> 'floor of the stretch ration rule for food'."""
     parts = [p for p in path.split(".") if not p.isdigit()]
     words = parts[-1].split("_")
     if len(words) > 3 and words[-2:] == ["per", "day"] and words[-3] in UNIT_WORDS:
@@ -111,8 +111,7 @@ def input_name(path: str) -> str:
         words = words[:-1]  # 'jitter_h' -> 'jitter', 'horizon_days' -> 'horizon'
     parts[-1] = "_".join(words)
     if parts[:2] == ["rationing", "rules"] and len(parts) >= 5:
-        return (f"{label(' '.join(parts[4:]))} of the {label(parts[2])} ration rule "
-                f"({label(parts[3])})")  # fmt: skip
+        return f"{label(' '.join(parts[4:]))} of the {label(parts[3])} ration rule for {parts[2]}"
     owner = INPUT_OWNERS.get(parts[0])
     if owner and len(parts) >= 3:
         return owner.format(field=label(" ".join(parts[2:])), name=label(parts[1]))

@@ -15,9 +15,15 @@ that of the study's runs, the central values (``runs/sweep.json``)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-from lachin_sim.outputs.report.assumptions import assumption_facts, load_study, metric_name
+from lachin_sim.outputs.report.assumptions import (
+    FLOAT_NOISE,
+    assumption_facts,
+    load_study,
+    metric_name,
+)
 from lachin_sim.outputs.report.common import Provenance, finite, now_utc, scenario_family
 from lachin_sim.outputs.report.figures import embed
 from lachin_sim.outputs.report.studies import StudyBase, headlines_of, outcomes_of, point_overrides
@@ -88,8 +94,9 @@ def spread_row(row: dict) -> dict:
     it could not be made: one replication, or no variance) and why not."""
     total = finite(row["variance_total"])
     share_input, share_schedule = finite(row["share_input"]), finite(row["share_schedule"])
+    size = max(1.0, abs(finite(row["mean"]) or 0.0))
     why = ""
-    if total == 0:
+    if total is not None and math.sqrt(total) <= FLOAT_NOISE * size:  # rounding is no spread
         why = "same"
     elif share_input is None:
         why = "unsplit" if int(row["replications"]) < 2 else "undefined"
