@@ -156,8 +156,9 @@ def assumption_facts(study, base) -> dict:
     units = {n: c.unit for n, c in base.scenario.commodities.items()}
     inputs = {path: input_facts(path, table, units) for path, table in spec["inputs"].items()}
     horizon = float(spec.get("horizon_days", base.horizon))
-    metrics = []
+    metrics: list[dict] = []
     for metric in study.metrics:
+        ranked: list[dict]
         if rounding_only(metric_values(study.runs, metric, horizon)):
             ranked, why = [], ROUNDING_ONLY
         elif method in LEAD_INDEX:
@@ -171,10 +172,11 @@ def assumption_facts(study, base) -> dict:
                         "censored": _censored(study, metric)})  # fmt: skip
     figure = None
     shown = [m["metric"] for m in metrics if m["inputs"]]  # the panels: metrics with a table
+    panels = [m["metric"] for m in shown]
     if method in LEAD_INDEX and shown:
         figure = embed(
             "sensitivity_bars",
-            lambda: plots.sensitivity_bars(study, metrics=[m["metric"] for m in shown]),
+            lambda: plots.sensitivity_bars(study, metrics=panels),
             method=method,
             metrics=shown,
         )
