@@ -355,6 +355,9 @@ def test_sensitivity_adds_the_studys_ranking_to_a_run(studies, run_of_study, tmp
     sweep_sha = json.loads((study_folder / "runs" / "sweep.json").read_text())["sweep_sha256"]
     assert sweep_sha in html and str(study_folder) in html
     assert external_references(html) == []
+    levels = [level for level, _ in read_page(html).headings]
+    assert levels.count(1) == 1 and all(b <= a + 1 for a, b in itertools.pairwise(levels))
+    assert all(len((i.get("alt") or "").split()) >= 8 for i in read_page(html).images)
     plain = write_report(run_of_study, tmp_path / "without.html").read_text(encoding="utf-8")
     assert 'id="assumptions"' not in plain
 
