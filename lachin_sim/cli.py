@@ -1,9 +1,11 @@
 """Command line: a thin layer over the Python API.
 
-    lachin-sim run CONFIG [--out DIR] [--seed N] [--set path=value ...] [--no-plots] [--report]
+    lachin-sim run CONFIG [--out DIR] [--seed N] [--set path=value ...] [--no-plots]
+                   [--report [--sensitivity STUDY_DIR]]
     lachin-sim validate CONFIG [--set path=value ...]      (a scenario, sweep or scenarios file)
     lachin-sim plot DIR                                     (a run, sweep or compare folder)
-    lachin-sim report DIR [--out FILE] [--pdf]              (one self-contained HTML page)
+    lachin-sim report DIR [--out FILE] [--pdf] [--sensitivity STUDY_DIR]
+                                                            (one self-contained HTML page)
     lachin-sim sweep SWEEP_CONFIG [--set ...] [--replications N] [--samples N] [--out DIR] ...
     lachin-sim compare SCENARIOS_CONFIG [--replications N] [--out DIR] ...
     lachin-sim uncertainty CONFIG --samples N [--method mc|morris|sobol] [--out DIR] ...
@@ -20,7 +22,13 @@ import math
 import sys
 from pathlib import Path
 
-from lachin_sim.errors import ConfigError, Problem, SweepInterrupted, WriteFailed
+from lachin_sim.errors import (
+    ConfigError,
+    OutputFolderError,
+    Problem,
+    SweepInterrupted,
+    WriteFailed,
+)
 from lachin_sim.studies.executors import EXECUTORS
 
 EXIT_USAGE = 2
@@ -79,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-plots", action="store_true", help="write tables only")
     run.add_argument("--report", action="store_true",
                      help="also write report.html, a one-page report in plain language")  # fmt: skip
+    run.add_argument("--sensitivity", metavar="STUDY_DIR",
+                     help="with --report: add the assumptions that matter most from this "
+                          "uncertainty study of the same scenario")  # fmt: skip
     run.set_defaults(handler=_run)
 
     validate = sub.add_parser("validate", help="check a config without running it")
@@ -90,15 +101,18 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("result_dir", help="folder written by 'lachin-sim run', 'sweep' or 'compare'")
     plot.set_defaults(handler=_plot)
 
-    report = sub.add_parser("report", help="write a one-page report (HTML) of a run, sweep or "
-                                           "compare folder")  # fmt: skip
+    report = sub.add_parser("report", help="write a one-page report (HTML) of a run, sweep, "
+                                           "compare or uncertainty folder")  # fmt: skip
     report.add_argument(
-        "result_dir", help="folder written by 'lachin-sim run', 'sweep' or 'compare'"
+        "result_dir", help="folder written by 'lachin-sim run', 'sweep', 'compare' or 'uncertainty'"
     )
     report.add_argument("--out", help="report file (default: DIR/report.html); only a new file or "
                                       "a report lachin-sim wrote is replaced")  # fmt: skip
     report.add_argument("--pdf", action="store_true",
                         help="also print it to PDF (same name, .pdf) with a headless Chromium")  # fmt: skip
+    report.add_argument("--sensitivity", metavar="STUDY_DIR",
+                        help="(a run's report) add the assumptions that matter most from this "
+                             "uncertainty study of the same scenario")  # fmt: skip
     report.set_defaults(handler=_report)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep with replications")
@@ -203,8 +217,15 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.config, overrides=args.set)
     out = Path(args.out) if args.out else Path("results") / scenario.name
     check_output_dir(out, "run")  # before simulating: refuse a folder that is not ours
+    if args.sensitivity is not None:
+        from lachin_sim.outputs.report.assumptions import check_study_for
+
+        if not args.report:
+            raise ConfigError("--sensitivity", [Problem("--sensitivity", args.sensitivity,
+                              "adds to the report: give --report too")])  # fmt: skip
+        check_study_for(args.sensitivity, scenario.name)
     result = simulate(scenario, seed=args.seed)
-    result.save(out, plots=not args.no_plots, report=args.report)
+    result.save(out, plots=not args.no_plots, report=args.report, sensitivity=args.sensitivity)
     print(format_summary(result))
     print(f"\nWrote {out}/: " + ", ".join(sorted(p.name for p in out.iterdir())))
     return 0
@@ -351,7 +372,15 @@ def _report(args: argparse.Namespace) -> int:
     )
 
     folder = Path(args.result_dir)
-    report_kind(folder)  # a lachin-sim folder with a report, before anything is written
+    kind = report_kind(folder)  # a lachin-sim folder with a report, before anything is written
+    if args.sensitivity is not None:
+        from lachin_sim.outputs.report import check_sensitivity_kind
+        from lachin_sim.outputs.report.assumptions import study_folder_problem
+
+        check_sensitivity_kind(folder, kind)
+        problem = study_folder_problem(Path(args.sensitivity))
+        if problem:
+            raise OutputFolderError(args.sensitivity, f"{problem} (given to --sensitivity)")
     out = Path(args.out) if args.out else folder / REPORT_FILE
     if out.suffix.lower() == ".pdf":
         raise ConfigError("--out", [Problem("--out", str(out), "names the HTML report; with "
@@ -363,7 +392,7 @@ def _report(args: argparse.Namespace) -> int:
 
         browser = require_browser()
         check_pdf_target(out.with_suffix(".pdf"))
-    path = write_report(folder, out)
+    path = write_report(folder, out, sensitivity=args.sensitivity)
     print(f"Wrote {path}")
     if browser is not None:
         from lachin_sim.outputs.report.pdf import print_pdf

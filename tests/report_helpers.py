@@ -133,7 +133,7 @@ class Page:
     headings: list[tuple[int, str]] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
     headlines: list[tuple[dict, str]] = field(default_factory=list)  # (li attributes, text)
-    tables: list[dict] = field(default_factory=list)  # {"caption", "head", "rows"}
+    tables: list[dict] = field(default_factory=list)  # {"caption", "head", "rows", "attrs"}
     tags: list[str] = field(default_factory=list)
 
 
@@ -158,7 +158,7 @@ class _Reader(HTMLParser):
         elif tag == "li" and ("data-commodity" in a or "data-scenario" in a):
             self._li = (a, [])
         elif tag == "table":
-            self._table = {"caption": "", "head": [], "rows": []}
+            self._table = {"caption": "", "head": [], "rows": [], "attrs": a}
         elif tag == "caption":
             self._in = "caption"
         elif tag == "tr":
@@ -257,3 +257,56 @@ def external_references(html: str) -> list[str]:
         if not s.startswith("data:image/png;base64,")
     ]
     return found
+
+
+# Uncertainty studies of the tiny scenario (tests/conftest.py): 14 days, food that runs out in
+# most runs, a Poisson aid source; three inputs that matter and one that provably does not (a
+# Poisson schedule ignores jitter).
+AID = "convoys.aid.trucks_per_day"
+FOOD_STOCK = "commodities.food.initial_stock"
+FUEL_STOCK = "commodities.fuel.initial_stock"
+INERT = "convoys.aid.jitter_h"
+STUDY_INPUTS = {
+    AID: {"dist": "uniform", "low": 0.05, "high": 0.5, "note": "trucks/day; one every 20 days to one every 2"},
+    FOOD_STOCK: {"dist": "triangular", "low": 2.0, "mode": 4.0, "high": 8.0, "note": "t; two to eight days of need"},
+    FUEL_STOCK: {"dist": "uniform", "low": 0.5, "high": 3.0, "note": "t; a guess"},
+    INERT: {"dist": "uniform", "low": 0.0, "high": 12.0, "note": "h; does nothing to a Poisson source"},
+}  # fmt: skip
+STUDY_SIZES = {"sobol": 8, "morris": 4, "mc": 16}  # base samples, trajectories, draws
+
+
+def study_raw(make_raw) -> dict:
+    """The tiny scenario with its [uncertainty] table."""
+    raw = make_raw()
+    raw["uncertainty"] = STUDY_INPUTS
+    return raw
+
+
+def health_study_raw(make_raw) -> dict:
+    """The health run's scenario (groups, a ration rule, health on; no convoys) with two
+    uncertain inputs: the food stock, and a choice of names with no order."""
+    raw = health_raw(make_raw)
+    raw["uncertainty"] = {
+        FOOD_STOCK: {"dist": "uniform", "low": 10.0, "high": 40.0, "note": "t; test range"},
+        "health.access.strategy": {
+            "dist": "choice",
+            "options": ["equal", "linear"],
+            "note": "how food is shared in a group",
+        },
+    }
+    return raw
+
+
+def uncertainty_folder(scenario, folder: Path, method: str, samples: int | None = None) -> Path:
+    """A small study of ``scenario`` (2 replications, serial, no figures), saved in ``folder``."""
+    ls.uncertainty(
+        scenario,
+        samples=samples or STUDY_SIZES[method],
+        replications=2,
+        method=method,
+        executor="serial",
+        progress=False,
+        plots=False,
+        out=folder,
+    )
+    return folder

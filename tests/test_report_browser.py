@@ -3,7 +3,9 @@ playwright (never ``playwright install``: it uses ``/usr/bin/chromium``, which `
 installs from Debian's packages when missing). The page loads with no console error and no
 request beyond itself, every image decodes and is not blank, nothing is wider than a phone's
 screen, and the page prints to PDF (through playwright and through ``lachin-sim report
---pdf``). Skipped, saying why, where no Chromium or playwright can be found."""
+--pdf``). The page of a small Sobol' study (its wide ranking tables, the sensitivity bars) is
+loaded and fitted to a phone too. Skipped, saying why, where no Chromium or playwright can be
+found."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_helpers import historical_run
+from report_helpers import historical_run, study_raw, uncertainty_folder
 
+from lachin_sim.config.validation import validate_scenario
 from lachin_sim.outputs.report import write_report
 
 CHROMIUM = os.environ.get("LACHIN_SIM_CHROMIUM") or "/usr/bin/chromium"
@@ -49,6 +52,15 @@ def _chromium() -> str:
 def report(tmp_path_factory) -> Path:
     folder = historical_run(tmp_path_factory.mktemp("browser") / "run")
     return write_report(folder)
+
+
+@pytest.fixture(scope="module")
+def study_report(tmp_path_factory, make_raw) -> Path:
+    """The page of a small Sobol' study of the tiny scenario."""
+    scenario = validate_scenario(study_raw(make_raw), "<study>")
+    return write_report(
+        uncertainty_folder(scenario, tmp_path_factory.mktemp("browser") / "sobol", "sobol")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +124,24 @@ def test_the_report_loads_cleanly_and_every_image_shows(browser, report):
     for image in images:
         assert image["complete"] and image["width"] > 200 and image["height"] > 100, image["alt"]
         assert image["colours"] > 8, f"image looks blank: {image['alt']}"
+
+
+def test_the_page_of_a_study_loads_cleanly_and_fits_a_phone(browser, study_report):
+    """The study's page: no console error, no request beyond it, both figures (the bands and
+    the sensitivity bars) decode to real pictures, and its ranking tables scroll inside their
+    boxes on a phone."""
+    page, problems, requests = _open(browser, study_report, DESKTOP)
+    images = page.evaluate(IMAGE_CHECK)
+    page.close()
+    assert problems == []
+    assert [u for u in requests if not u.startswith("data:")] == [study_report.resolve().as_uri()]
+    assert len(images) == 2
+    for image in images:
+        assert image["complete"] and image["width"] > 200 and image["colours"] > 8, image["alt"]
+    phone, problems, _ = _open(browser, study_report, PHONE)
+    width = phone.evaluate("() => document.documentElement.scrollWidth")
+    phone.close()
+    assert problems == [] and width <= PHONE["width"]
 
 
 def test_the_report_fits_a_phone_screen(browser, report):

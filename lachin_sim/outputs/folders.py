@@ -84,7 +84,7 @@ STANDARD_ENTRIES = {
     "uncertainty": (
         MARKER, "runs", "uncertainty.json", "samples.csv", "runs.csv", "bands.csv",
         "variance.csv", "sensitivity.csv", "sensitivity.png", "variance_split.png",
-        "bands_*.png", ".*.tmp-*",
+        "bands_*.png", "report.html", "report.pdf", ".*.tmp-*",
     ),
     "experiment": (MARKER,),
 }  # fmt: skip

@@ -132,20 +132,40 @@ class Result:
         })  # fmt: skip
         return f"<p>{html.escape(repr(self))}</p>{html_table(shown)}"
 
-    def save(self, directory: str | os.PathLike, plots: bool = False, report: bool = False) -> Path:
+    def save(
+        self,
+        directory: str | os.PathLike,
+        plots: bool = False,
+        report: bool = False,
+        sensitivity: str | os.PathLike | None = None,
+    ) -> Path:
         """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs;
-        with ``report``, also ``report.html`` (:mod:`lachin_sim.outputs.report`).
+        with ``report``, also ``report.html`` (:mod:`lachin_sim.outputs.report`), which takes
+        the assumptions that matter most from the uncertainty study in the folder
+        ``sensitivity`` when one is given (a study of the same scenario).
 
         Replaces an earlier result folder there, never anything else: a folder the tool did
         not write (or one holding files it did not write), a file, or the working folder is
         refused with :class:`~lachin_sim.errors.OutputFolderError` before anything is written.
         """
         target = Path(directory)
+        if sensitivity is not None:
+            from lachin_sim.outputs.report.assumptions import check_study_for
+
+            if not report:
+                raise ValueError("sensitivity= is for the report: give report=True too")
+            check_study_for(sensitivity, self.scenario.name)  # before anything is written
         with replacing(target, "run") as folder:
-            self._write(folder, plots, report)
+            self._write(folder, plots, report, sensitivity)
         return target
 
-    def _write(self, folder: Path, plots: bool, report: bool = False) -> None:
+    def _write(
+        self,
+        folder: Path,
+        plots: bool,
+        report: bool = False,
+        sensitivity: str | os.PathLike | None = None,
+    ) -> None:
         for name in (*TABLES, *OPTIONAL_TABLES):
             table: pd.DataFrame = getattr(self, name)
             if name in OPTIONAL_TABLES and table.empty and not len(table.columns):
@@ -165,7 +185,7 @@ class Result:
             from lachin_sim.outputs.report import REPORT_FILE, render_report
             from lachin_sim.outputs.report.run import result_context
 
-            page = render_report("run", result_context(self))
+            page = render_report("run", result_context(self, sensitivity=sensitivity))
             (folder / REPORT_FILE).write_text(page, encoding="utf-8")
             write_marker(folder, "run", self.metadata)
 

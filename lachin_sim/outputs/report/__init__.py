@@ -1,5 +1,6 @@
 """The report: one self-contained HTML page, in plain language, of a saved folder (a run, a
-sweep, a comparison of named scenarios) that a planner can read, print and forward.
+sweep, a comparison of named scenarios, an uncertainty study) that a planner can read, print
+and forward.
 
 >>> import lachin_sim as ls
 >>> folder = ls.simulate(ls.load_scenario("configs/blockade_2023.toml")).save("run")
@@ -8,10 +9,11 @@ sweep, a comparison of named scenarios) that a planner can read, print and forwa
 ('report.html', True)
 
 One function and one template per folder kind (:data:`KINDS`): the function
-(``run.run_context``, ``sweep.sweep_context``, ``comparison.comparison_context``) reads the
-folder and returns the numbers; the template (``templates/kinds/<kind>.html.j2``, extending
-``templates/report.html.j2``) holds the words. A new kind (an uncertainty study) plugs in with
-one more of each. The page has no JavaScript and loads nothing: figures are base64 PNG data
+(``run.run_context``, ``sweep.sweep_context``, ``comparison.comparison_context``,
+``uncertainty.uncertainty_context``) reads the folder and returns the numbers; the template
+(``templates/kinds/<kind>.html.j2``, extending ``templates/report.html.j2``) holds the words.
+A run's report can also carry the assumptions that matter most from an uncertainty study of
+its scenario (``sensitivity=STUDY_DIR``, :mod:`.assumptions`). The page has no JavaScript and loads nothing: figures are base64 PNG data
 URIs, the CSS is inline, sources are cited by title. It carries a ``generator`` marker, so the
 tool replaces a report it wrote and never a file it did not.
 """
@@ -49,21 +51,47 @@ def _comparison(folder: Path) -> dict:
     return comparison_context(folder)
 
 
+def _uncertainty(folder: Path) -> dict:
+    from lachin_sim.outputs.report.uncertainty import uncertainty_context
+
+    return uncertainty_context(folder)
+
+
 # folder kind (lachin_sim.outputs.folders.folder_kind) -> the function that reads its numbers;
 # its template is templates/kinds/<kind>.html.j2
 KINDS: dict[str, Callable[[Path], dict]] = {
     "run": _run,
     "sweep": _sweep,
     "comparison": _comparison,
+    "uncertainty": _uncertainty,
 }
+SENSITIVITY_KINDS = ("run",)  # kinds whose report can take a study's assumptions (sensitivity=)
 
 
-def build_report(folder: str | os.PathLike) -> str:
-    """The HTML report of a saved lachin-sim folder; :class:`OutputFolderError` for a folder
-    that is not one, or of a kind without a report."""
+def build_report(folder: str | os.PathLike, sensitivity: str | os.PathLike | None = None) -> str:
+    """The HTML report of a saved lachin-sim folder, with the assumptions that matter most
+    from the uncertainty study in ``sensitivity`` (a run's report only);
+    :class:`OutputFolderError` for a folder that is not one, or of a kind without a report,
+    and for a ``sensitivity`` folder that is not a study of the run's scenario."""
     folder = Path(folder)
     kind = report_kind(folder)
-    return render_report(kind, KINDS[kind](folder))
+    if sensitivity is None:
+        return render_report(kind, KINDS[kind](folder))
+    check_sensitivity_kind(folder, kind)
+    from lachin_sim.outputs.report.run import result_context
+    from lachin_sim.outputs.results import load_result
+
+    return render_report(kind, result_context(load_result(folder), sensitivity=sensitivity))
+
+
+def check_sensitivity_kind(folder: Path, kind: str) -> None:
+    """Refuse a study's assumptions (``--sensitivity``) for a folder that is not a run."""
+    if kind not in SENSITIVITY_KINDS:
+        raise OutputFolderError(
+            folder,
+            f"is a lachin-sim {kind} folder; --sensitivity adds a study's assumptions to the "
+            "report of a run (the report of an uncertainty study has them already)",
+        )
 
 
 def report_kind(folder: Path) -> str:
@@ -73,7 +101,9 @@ def report_kind(folder: Path) -> str:
 
     if not folder.is_dir():
         raise OutputFolderError(
-            folder, "is not a folder; give a folder written by lachin-sim run, sweep or compare"
+            folder,
+            "is not a folder; give a folder written by lachin-sim run, sweep, compare or "
+            "uncertainty",
         )
     kind = folder_kind(folder)
     if kind is None:
@@ -81,7 +111,7 @@ def report_kind(folder: Path) -> str:
             folder,
             "is not a lachin-sim folder (no lachin-sim metadata.json "
             "or sweep.json); give a folder written by lachin-sim "
-            "run, sweep or compare",
+            "run, sweep, compare or uncertainty",
         )
     if kind not in KINDS:
         raise OutputFolderError(
@@ -89,6 +119,12 @@ def report_kind(folder: Path) -> str:
             f"is a lachin-sim {kind} folder, which has no report; "
             f"reports are made of {', '.join(KINDS)} folders",
         )
+    if kind == "uncertainty":
+        from lachin_sim.outputs.report.assumptions import study_folder_problem
+
+        problem = study_folder_problem(folder)
+        if problem:
+            raise OutputFolderError(folder, problem)
     return kind
 
 
@@ -97,7 +133,12 @@ def render_report(kind: str, context: dict) -> str:
     from lachin_sim import __version__
     from lachin_sim.outputs.report.render import render
 
-    context = {"health": None, **context, "generator": f"{GENERATOR} {__version__}"}
+    context = {
+        "health": None,
+        "sensitivity": None,
+        **context,
+        "generator": f"{GENERATOR} {__version__}",
+    }
     return render(f"kinds/{kind}.html.j2", **context)
 
 
@@ -133,15 +174,21 @@ def check_report_target(path: str | os.PathLike) -> Path:
     return path
 
 
-def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+def write_report(
+    folder: str | os.PathLike,
+    out: str | os.PathLike | None = None,
+    sensitivity: str | os.PathLike | None = None,
+) -> Path:
     """Write the report of ``folder`` to ``out`` (default ``folder/report.html``), replacing
-    only a report the tool wrote; returns the path written."""
+    only a report the tool wrote, with the assumptions from the study in ``sensitivity`` (see
+    :func:`build_report`); returns the path written. Nothing is written when anything is
+    refused."""
     from lachin_sim.outputs.folders import atomic_write_text
 
     folder = Path(folder)
     report_kind(folder)
     target = check_report_target(Path(out) if out is not None else folder / REPORT_FILE)
-    page = build_report(folder)
+    page = build_report(folder, sensitivity)
     check_report_target(target)  # nothing of the user's appeared there meanwhile
     atomic_write_text(target, page)
     return target

@@ -11,6 +11,10 @@ whole percentages ("52 %", one decimal near 0 and 100 so that a shortfall never 
 '14–25 January'
 >>> pct(0.9996), pct(0.5248), pct(1.0)
 ('99.96\\xa0%', '52\\xa0%', '100\\xa0%')
+>>> amount(0.125), amount(26.64), amount(250000.0), amount(2e8)
+('0.125', '26.64', '250,000', '200 million')
+>>> input_name("hydro.sarsang.inflow_m3_per_day"), input_name("commodities.food.initial_stock")
+('inflow of the sarsang hydro plant', 'initial stock of food')
 """
 
 from __future__ import annotations
@@ -81,6 +85,68 @@ def param(path: str) -> str:
     return label(" ".join(names[-2:]))
 
 
+# How the input at a dotted path reads: the first names say what it belongs to
+INPUT_OWNERS = {
+    "commodities": "{field} of {name}",
+    "convoys": "{field} of the {name} convoys",
+    "regimes": "{field} of the {name} regime",
+    "corridors": "{field} of the {name} corridor",
+    "links": "{field} of the {name} link",
+    "generators": "{field} of the {name} generator",
+    "hydro": "{field} of the {name} hydro plant",
+}
+
+
+UNIT_WORDS = ("h", "t", "kg", "m3", "kwh", "days")  # a field name's last word that is its unit
+
+
+def input_name(path: str) -> str:
+    """An uncertain input for a reader: 'commodities.food.initial_stock' -> 'initial stock of
+    food', 'rationing.rules.food.stretch.floor' -> 'floor of the stretch ration rule for food'."""
+    parts = [p for p in path.split(".") if not p.isdigit()]
+    words = parts[-1].split("_")
+    if len(words) > 3 and words[-2:] == ["per", "day"] and words[-3] in UNIT_WORDS:
+        words = words[:-3]  # 'inflow_m3_per_day' -> 'inflow': the unit is in the range
+    elif len(words) > 1 and words[-1] in UNIT_WORDS and words[-2] != "per":
+        words = words[:-1]  # 'jitter_h' -> 'jitter', 'horizon_days' -> 'horizon'
+    parts[-1] = "_".join(words)
+    if parts[:2] == ["rationing", "rules"] and len(parts) >= 5:
+        return f"{label(' '.join(parts[4:]))} of the {label(parts[3])} ration rule for {parts[2]}"
+    owner = INPUT_OWNERS.get(parts[0])
+    if owner and len(parts) >= 3:
+        return owner.format(field=label(" ".join(parts[2:])), name=label(parts[1]))
+    return label(" ".join(parts))
+
+
+MILLION = 1e6  # from here on, numbers read as "200 million"
+
+
+def amount(v: float | None, digits: int = 4) -> str:
+    """A number as given in a config, to ``digits`` significant digits without trailing zeros
+    and with thousands separators: 0.125, 26.64, 250,000, 200 million; 'n/a' for NaN."""
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    if v == 0:
+        return "0"
+    if abs(v) >= MILLION:
+        return f"{amount(v / MILLION, digits)} million"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(v))))
+    text = f"{v:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def signed(v: float | None, decimals: int = 2) -> str:
+    """+0.85 or −0.40 (a true minus sign); 'n/a' for None or NaN."""
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    return f"{v:+.{decimals}f}".replace("-", "−")
+
+
+def first_upper(text: str) -> str:
+    """The first letter in upper case, the rest as it is (Jinja's capitalize lowers it)."""
+    return text[:1].upper() + text[1:]
+
+
 def value(v: object) -> str:
     """A parameter value: 4 rather than 4.0; other values as they are."""
     if isinstance(v, float) and v.is_integer():
@@ -107,6 +173,10 @@ def environment() -> jinja2.Environment:
         label=label,
         param=param,
         value=value,
+        input_name=input_name,
+        amount=amount,
+        signed=signed,
+        first_upper=first_upper,
     )
     return env
 

@@ -5,6 +5,7 @@ template ``kinds/run.html.j2`` is given. Every number comes from the run's table
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from lachin_sim.outputs.report.common import (
@@ -25,12 +26,20 @@ def run_context(folder: Path) -> dict:
     return result_context(load_result(folder))
 
 
-def result_context(result) -> dict:
-    """The report context of one run's :class:`~lachin_sim.outputs.results.Result`."""
+def result_context(result, sensitivity: str | os.PathLike | None = None) -> dict:
+    """The report context of one run's :class:`~lachin_sim.outputs.results.Result`, with the
+    assumptions that matter most from the uncertainty study in the folder ``sensitivity``
+    (:func:`~lachin_sim.outputs.report.assumptions.study_for_run`: a study of the run's
+    scenario, else :class:`~lachin_sim.errors.OutputFolderError`)."""
     from lachin_sim.outputs import plots
     from lachin_sim.outputs.plots.daily import full_need_kcal, non_storable
 
     s, summary = result.scenario, result.summary
+    study = None
+    if sensitivity is not None:  # first: a wrong study is refused before any figure is drawn
+        from lachin_sim.outputs.report.assumptions import study_for_run
+
+        study = study_for_run(sensitivity, s)
     last_day = s.end.fromordinal(s.end.toordinal() - 1)
     storable = {n: c.storage_capacity != 0 for n, c in s.commodities.items()}
     headlines = [
@@ -118,7 +127,8 @@ def result_context(result) -> dict:
             ),
         ],
         "family": scenario_family(s),
-        "provenance": run_provenance(result),
+        "sensitivity": study,
+        "provenance": run_provenance(result, study),
     }
 
 
@@ -149,17 +159,21 @@ def health_facts(result) -> dict | None:
     }
 
 
-def run_provenance(result) -> Provenance:
+def run_provenance(result, study: dict | None = None) -> Provenance:
+    """Where the run's numbers come from (and the assumptions' study, when it has one)."""
     from lachin_sim import __version__
 
     meta, s = result.metadata, result.scenario
     extra = {k: str(meta[k]) for k in ("python", "simpy") if meta.get(k)}
+    digests = {"config SHA-256": str(meta.get("config_sha256") or s.digest())}
+    if study is not None:
+        digests["sensitivity study SHA-256 (sweep_sha256 of its runs)"] = study["sweep_sha256"]
     return Provenance(
         kind="run",
         scenario=s.name,
         source=str(meta.get("source") or s.provenance.get("source") or "Python"),
         overrides=list(meta.get("overrides") or s.provenance.get("overrides") or []),
-        digests={"config SHA-256": str(meta.get("config_sha256") or s.digest())},
+        digests=digests,
         seed=result.seed,
         replications=None,
         package_version=str(meta.get("version") or __version__),
