@@ -26,6 +26,7 @@ import math
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -326,12 +327,12 @@ def input_facts(path: str, table: dict, units: dict[str, str]) -> dict:
 
     from lachin_sim.config.uncertainty import UncertainInput
 
-    spec = TypeAdapter(UncertainInput).validate_python(table)
+    spec: Any = TypeAdapter(UncertainInput).validate_python(table)  # one of the input kinds
     facts = {"path": path, "unit": input_unit(path, units), "note": table.get("note", ""),
              **{k: v for k, v in table.items() if k != "note"}}  # fmt: skip
     if table["dist"] != "choice":
         ends = [value for _, value in spec.ends()]  # numbers: the input is not a choice
-        facts["from"], facts["to"] = float(ends[0]), float(ends[-1])  # type: ignore[arg-type]
+        facts["from"], facts["to"] = float(ends[0]), float(ends[-1])
     else:
         facts["options"] = [option_words(o) for o in table["options"]]
     return facts
