@@ -6,8 +6,8 @@ folder holding a link to the repo's ``configs/``: paths in the examples resolve 
 the repo root, and what the examples write (``results/...``) lands in the temporary folder.
 
 - A block whose first line is ``# not run`` is only compiled (it needs a Dask cluster).
-- A block that starts a Dask LocalCluster is marked slow (run with ``--slow``) and gets a
-  timeout, so a cluster that does not come up fails the test instead of hanging the run.
+- A block that starts a Dask LocalCluster, calibrates or runs an uncertainty study is marked
+  slow (run with ``--slow``) and gets a timeout, so a cluster that does not come up fails the test instead of hanging the run.
 
 Fenced ```toml blocks are sweep configs (they have ``[design]``) or scenarios files (they have
 ``base``); each must validate, and the scenario it names must exist where the shipped files of
@@ -34,7 +34,9 @@ DOC = REPO / "docs" / "sweeps.md"
 HISTORICAL = REPO / "docs" / "historical_scenario.md"
 BLOCK = re.compile(r"^```(python|toml)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 NOT_RUN = "# not run"
-SLOW_MARKERS = ('executor="dask"',)  # a LocalCluster takes seconds to start
+# slow: a LocalCluster takes seconds to start; a calibration or an uncertainty study runs
+# dozens of simulations (each block takes 15-30 s on a loaded 2-core machine)
+SLOW_MARKERS = ('executor="dask"', "calibrate(", "ls.uncertainty(")
 SLOW_TIMEOUT_S = 300  # a cluster that never comes up fails the test instead of hanging the run
 
 
