@@ -237,7 +237,10 @@ def comparison_folder_problem(folder: Path) -> str | None:
     if missing:
         return (f"is a comparison that has not finished (no {', '.join(missing)}): wait for "
                 "it, or continue it with lachin-sim compare ... --resume")  # fmt: skip
-    if not (folder / "comparison.json").is_file() and not (folder / "runs" / "sweep.json").is_file():
+    if (
+        not (folder / "comparison.json").is_file()
+        and not (folder / "runs" / "sweep.json").is_file()
+    ):
         return "has neither comparison.json nor runs/sweep.json: the comparison's scenarios are unknown"
     return None
 
@@ -250,7 +253,7 @@ def comparison_spec(folder: Path) -> dict:
             spec = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))["spec"]
         else:
             spec = json.loads((folder / "runs" / "sweep.json").read_text(encoding="utf-8"))
-        spec["base"]["name"]  # noqa: B018 - a spec without its base scenario cannot be read
+        spec["base"]["name"]  # a spec without its base scenario cannot be read
     except (OSError, ValueError, KeyError, TypeError):
         raise OutputFolderError(folder, "has a comparison.json (or runs/sweep.json) that cannot "
                                         "be read (given to --compare)") from None  # fmt: skip

@@ -57,10 +57,10 @@ def pct(share: float | None, decimals: int = 0) -> str:
     if share is None or not math.isfinite(share):
         return "n/a"
     value = share * 100
-    for decimals in range(decimals, PCT_DECIMALS + 1):
-        shown = round(value, decimals)
+    for places in range(decimals, PCT_DECIMALS + 1):
+        shown = round(value, places)
         if (shown < 100 or value >= 100) and (shown > 0 or value <= 0):
-            return f"{shown:.{decimals}f}{NBSP}%"
+            return f"{shown:.{places}f}{NBSP}%"
     return f"{'<0.01' if value < 1 else '>99.99'}{NBSP}%"
 
 

@@ -156,10 +156,10 @@ def first_ration(stocks, commodity: str, summary, start: dt.date) -> dict | None
     the first shortage is not a ration cut, or the ration of that day is not below need."""
     first = summary.get(f"days_to_first_shortage:{commodity}")
     cut = summary.get(f"days_to_first_ration_cut:{commodity}")
-    share = finite(first)  # days from the start
-    if share is None or finite(cut) != share:
+    days = finite(first)  # days from the start
+    if days is None or finite(cut) != days:
         return None
-    moment = pd.Timestamp(start) + pd.Timedelta(days=share)  # the tick that started then
+    moment = pd.Timestamp(start) + pd.Timedelta(days=days)  # the tick that started then
     rows = stocks[(stocks["commodity"] == commodity) & (stocks["date"] <= moment)]
     if not len(rows):
         return None
@@ -169,7 +169,11 @@ def first_ration(stocks, commodity: str, summary, start: dt.date) -> dict | None
         return None
     source = str(day["ration_rule"]) if isinstance(day["ration_rule"], str) else ""
     by_rule = source in RULE_NAMES
-    return {"share": ration, "by_rule": by_rule, "note": "" if by_rule or source == "cap" else source}
+    return {
+        "share": ration,
+        "by_rule": by_rule,
+        "note": "" if by_rule or source == "cap" else source,
+    }
 
 
 def health_facts(result) -> dict | None:
@@ -199,9 +203,7 @@ def health_facts(result) -> dict | None:
     }
 
 
-def run_provenance(
-    result, study: dict | None = None, comparison: dict | None = None
-) -> Provenance:
+def run_provenance(result, study: dict | None = None, comparison: dict | None = None) -> Provenance:
     """Where the run's numbers come from (and the assumptions' study and the comparison, when
     it has them)."""
     from lachin_sim import __version__
