@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pandas as pd
 import pytest
@@ -241,3 +242,23 @@ def test_compare_warns_when_the_run_has_other_values(comparisons, make_raw, tmp_
     theirs = validate_scenario(base, "x").model_copy(update={"uncertainty": {}}).digest()
     mine = scenario.model_copy(update={"uncertainty": {}}).digest()
     assert mine != theirs and mine in html and theirs in html
+
+
+def test_an_experiment_folder_that_holds_a_comparison_is_read(comparisons, run_folder, tmp_path):
+    """An experiment folder written as experiments/counterfactuals.py writes one (its marker,
+    the three tables and runs/, no comparison.json) gives the same sentences and answer as the
+    comparison folder of the same runs; an experiment folder without them is refused."""
+    from lachin_sim.errors import OutputFolderError
+
+    folder = prepare_output_dir(tmp_path / "experiment", "experiment")
+    with pytest.raises(OutputFolderError, match="holds no comparison"):
+        build_report(run_folder, compare=folder)
+    source = comparisons["every"]
+    shutil.copytree(source / "runs", folder / "runs")
+    for name in ("comparison.csv", "scenario_runs.csv", "scenario_bands.csv"):
+        shutil.copyfile(source / name, folder / name)
+    html, expected = (
+        build_report(run_folder, compare=folder),
+        build_report(run_folder, compare=source),
+    )
+    assert _changes(html) == _changes(expected) and _answers(html) == _answers(expected)
