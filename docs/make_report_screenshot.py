@@ -1,9 +1,11 @@
 """Retake the screenshot of the historical run's report shown in README.md and docs/report.md.
 
-    python docs/make_report_screenshot.py
+    lachin-sim compare configs/scenarios/counterfactuals.toml --replications 5 --out COMPARISON_DIR
+    python docs/make_report_screenshot.py --compare COMPARISON_DIR
 
-Runs ``configs/blockade_2023.toml`` (its own seed) with ``lachin-sim run ... --report`` into
-``results/report_screenshot/`` and photographs the top of ``report.html`` with a headless
+Runs ``configs/blockade_2023.toml`` (its own seed) with ``lachin-sim run ... --report`` (and
+``--compare COMPARISON_DIR`` when given: the answer to "what would prevent it" under the
+headlines) into ``results/report_screenshot/`` and photographs the top of ``report.html`` with a headless
 Chromium (``--screenshot``) into ``docs/images/report_blockade_2023.png``. Run it again whenever
 the config or the report's templates change. Needs Chromium (Debian: ``apt-get install
 chromium``; or set ``LACHIN_SIM_CHROMIUM``).
@@ -11,6 +13,7 @@ chromium``; or set ``LACHIN_SIM_CHROMIUM``).
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -28,10 +31,16 @@ IMAGE = REPO / "docs" / "images" / "report_blockade_2023.png"
 WINDOW = (1000, 1500)  # CSS px: the title, the headlines and the food energy figure
 
 
-def main_screenshot() -> int:
+def main_screenshot(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compare", metavar="COMPARISON_DIR",
+                        help="a lachin-sim compare folder whose base is blockade_2023")  # fmt: skip
+    args = parser.parse_args(argv)
+    compare = [] if args.compare is None else ["--compare", str(Path(args.compare).resolve())]
     browser = require_browser()
     os.chdir(REPO)
-    code = main(["run", CONFIG, "--out", str(RUN.relative_to(REPO)), "--report", "--no-plots"])
+    run = ["run", CONFIG, "--out", str(RUN.relative_to(REPO)), "--report", "--no-plots"]
+    code = main([*run, *compare])
     if code != 0:
         return code
     flags = [f for f in HEADLESS_FLAGS if f != "--no-pdf-header-footer"]

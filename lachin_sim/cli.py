@@ -1,10 +1,11 @@
 """Command line: a thin layer over the Python API.
 
     lachin-sim run CONFIG [--out DIR] [--seed N] [--set path=value ...] [--no-plots]
-                   [--report [--sensitivity STUDY_DIR]]
+                   [--report [--sensitivity STUDY_DIR] [--compare COMPARISON_DIR]]
     lachin-sim validate CONFIG [--set path=value ...]      (a scenario, sweep or scenarios file)
     lachin-sim plot DIR                                     (a run, sweep or compare folder)
     lachin-sim report DIR [--out FILE] [--pdf] [--sensitivity STUDY_DIR]
+                          [--compare COMPARISON_DIR]
                                                             (one self-contained HTML page)
     lachin-sim sweep SWEEP_CONFIG [--set ...] [--replications N] [--samples N] [--out DIR] ...
     lachin-sim compare SCENARIOS_CONFIG [--replications N] [--out DIR] ...
@@ -90,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sensitivity", metavar="STUDY_DIR",
                      help="with --report: add the assumptions that matter most from this "
                           "uncertainty study of the same scenario")  # fmt: skip
+    run.add_argument("--compare", metavar="COMPARISON_DIR",
+                     help="with --report: add what would change it from this comparison "
+                          "(lachin-sim compare) whose base is the same scenario")  # fmt: skip
     run.set_defaults(handler=_run)
 
     validate = sub.add_parser("validate", help="check a config without running it")
@@ -113,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--sensitivity", metavar="STUDY_DIR",
                         help="(a run's report) add the assumptions that matter most from this "
                              "uncertainty study of the same scenario")  # fmt: skip
+    report.add_argument("--compare", metavar="COMPARISON_DIR",
+                        help="(a run's report) add what would change it from this comparison "
+                             "(lachin-sim compare) whose base is the same scenario")  # fmt: skip
     report.set_defaults(handler=_report)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep with replications")
@@ -224,8 +231,16 @@ def _run(args: argparse.Namespace) -> int:
             raise ConfigError("--sensitivity", [Problem("--sensitivity", args.sensitivity,
                               "adds to the report: give --report too")])  # fmt: skip
         check_study_for(args.sensitivity, scenario.name)
+    if args.compare is not None:
+        from lachin_sim.outputs.report.comparison import check_comparison_for
+
+        if not args.report:
+            raise ConfigError("--compare", [Problem("--compare", args.compare,
+                              "adds to the report: give --report too")])  # fmt: skip
+        check_comparison_for(args.compare, scenario.name)
     result = simulate(scenario, seed=args.seed)
-    result.save(out, plots=not args.no_plots, report=args.report, sensitivity=args.sensitivity)
+    result.save(out, plots=not args.no_plots, report=args.report, sensitivity=args.sensitivity,
+                compare=args.compare)  # fmt: skip
     print(format_summary(result))
     print(f"\nWrote {out}/: " + ", ".join(sorted(p.name for p in out.iterdir())))
     return 0
@@ -374,13 +389,21 @@ def _report(args: argparse.Namespace) -> int:
     folder = Path(args.result_dir)
     kind = report_kind(folder)  # a lachin-sim folder with a report, before anything is written
     if args.sensitivity is not None:
-        from lachin_sim.outputs.report import check_sensitivity_kind
+        from lachin_sim.outputs.report import check_run_only
         from lachin_sim.outputs.report.assumptions import study_folder_problem
 
-        check_sensitivity_kind(folder, kind)
+        check_run_only(folder, kind, "--sensitivity")
         problem = study_folder_problem(Path(args.sensitivity))
         if problem:
             raise OutputFolderError(args.sensitivity, f"{problem} (given to --sensitivity)")
+    if args.compare is not None:
+        from lachin_sim.outputs.report import check_run_only
+        from lachin_sim.outputs.report.comparison import comparison_folder_problem
+
+        check_run_only(folder, kind, "--compare")
+        problem = comparison_folder_problem(Path(args.compare))
+        if problem:
+            raise OutputFolderError(args.compare, f"{problem} (given to --compare)")
     out = Path(args.out) if args.out else folder / REPORT_FILE
     if out.suffix.lower() == ".pdf":
         raise ConfigError("--out", [Problem("--out", str(out), "names the HTML report; with "
@@ -392,7 +415,7 @@ def _report(args: argparse.Namespace) -> int:
 
         browser = require_browser()
         check_pdf_target(out.with_suffix(".pdf"))
-    path = write_report(folder, out, sensitivity=args.sensitivity)
+    path = write_report(folder, out, sensitivity=args.sensitivity, compare=args.compare)
     print(f"Wrote {path}")
     if browser is not None:
         from lachin_sim.outputs.report.pdf import print_pdf

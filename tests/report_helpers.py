@@ -134,6 +134,7 @@ class Page:
     images: list[dict] = field(default_factory=list)
     headlines: list[tuple[dict, str]] = field(default_factory=list)  # (li attributes, text)
     tables: list[dict] = field(default_factory=list)  # {"caption", "head", "rows", "attrs"}
+    answers: list[tuple[str, str]] = field(default_factory=list)  # (section id, text)
     tags: list[str] = field(default_factory=list)
 
 
@@ -147,6 +148,8 @@ class _Reader(HTMLParser):
         self._cell: list[str] | None = None
         self._row: list[str] | None = None
         self._in: str | None = None
+        self._section: str = ""
+        self._answer: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -155,6 +158,10 @@ class _Reader(HTMLParser):
             self._heading = (int(tag[1]), [])
         elif tag == "img":
             self.page.images.append(a)
+        elif tag == "section":
+            self._section = a.get("id") or ""
+        elif tag == "p" and "answer" in (a.get("class") or "").split():
+            self._answer = []
         elif tag == "li" and ("data-commodity" in a or "data-scenario" in a):
             self._li = (a, [])
         elif tag == "table":
@@ -172,6 +179,9 @@ class _Reader(HTMLParser):
                 (self._heading[0], " ".join("".join(self._heading[1]).split()))
             )
             self._heading = None
+        elif tag == "p" and self._answer is not None:
+            self.page.answers.append((self._section, " ".join("".join(self._answer).split())))
+            self._answer = None
         elif tag == "li" and self._li is not None:
             self.page.headlines.append((self._li[0], " ".join("".join(self._li[1]).split())))
             self._li = None
@@ -195,6 +205,7 @@ class _Reader(HTMLParser):
             self._heading[1] if self._heading else None,
             self._li[1] if self._li else None,
             self._cell,
+            self._answer,
         ):
             if part is not None:
                 part.append(data)
@@ -309,4 +320,36 @@ def uncertainty_folder(scenario, folder: Path, method: str, samples: int | None 
         plots=False,
         out=folder,
     )
+    return folder
+
+
+# Comparisons of the tiny scenario (tests/conftest.py) made short of food and fuel in every run:
+# a scenario with a large food stock keeps food at need, one with a large fuel stock fuel, one
+# with both every commodity.
+BIG_FOOD = {"commodities.food.initial_stock": 50.0}
+BIG_FUEL = {"commodities.fuel.initial_stock": 10.0}
+
+
+def short_raw(make_raw) -> dict:
+    """The tiny scenario with little food and fuel and few trucks (its [uncertainty] table
+    too, so that a study of it can be made): both fall short in every run."""
+    raw = study_raw(make_raw)
+    raw["commodities"]["food"]["initial_stock"] = 3.0
+    raw["commodities"]["fuel"]["initial_stock"] = 0.5
+    raw["convoys"]["aid"]["trucks_per_day"] = 0.3
+    return raw
+
+
+def tiny_comparison(scenario, folder: Path, scenarios: dict[str, dict], replications: int = 4):
+    """A comparison of ``scenario`` (the base, first) and named overrides, saved as
+    `lachin-sim compare` does."""
+    spec = {
+        "base": scenario,
+        "replications": replications,
+        "seed": 3,
+        "scenarios": {"as_is": {"description": "the base as it is"}}
+        | {name: {"overrides": o} for name, o in scenarios.items()},
+    }
+    comparison = ls.compare(spec, executor="serial", out=folder / "runs", progress=False)
+    comparison.save(folder)
     return folder

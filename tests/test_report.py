@@ -153,7 +153,9 @@ def _headlines(html: str) -> dict[str, str]:
 @pytest.mark.parametrize("kind", ["run", "health_run"])
 def test_the_headline_of_a_run_is_its_summary(folders, kind):
     """Each commodity's sentence gives the date of days_to_first_shortage (or says never), says
-    it is one run, and its share of need met is share_met (or its hours mean_hours_of_supply)."""
+    it is one run, and its share of need met is share_met (or its hours mean_hours_of_supply).
+    When the first shortage is a ration cut it says "is rationed from" that date, to the ration
+    of that day in the stocks table; else "falls short on"."""
     folder, html = folders[kind]
     result = ls.load_result(folder)
     summary, start = result.summary, result.scenario.start
@@ -168,8 +170,17 @@ def test_the_headline_of_a_run_is_its_summary(folders, kind):
         if math.isnan(first):
             assert "never short" in text
             continue
-        shown = parse_date(re.search(rf"falls short on ({DATE})", text).group(1))
+        how, day = re.search(rf"(falls short on|is rationed from) ({DATE})", text).group(1, 2)
+        shown = parse_date(day)
         assert shown == start + dt.timedelta(days=int(first))
+        cut = summary[f"days_to_first_ration_cut:{c}"] == first
+        stocks = result.stocks[result.stocks["commodity"] == c].set_index("date")
+        ration = stocks.loc[pd.Timestamp(shown), "ration"]
+        assert (how == "is rationed from") == (cut and ration < 1)
+        if how == "is rationed from":
+            said = re.search(r"to ([\d.]+\s*%) of need,", text).group(1)
+            assert parse_pct(said) == pytest.approx(ration, abs=0.005)
+            text = text.replace(f"to {said} of need,", "")
         share = parse_pct(re.search(r"([\d.]+\s*%) of (?:its )?need", text).group(1))
         assert share == pytest.approx(summary[f"share_met:{c}"], abs=0.005)
         hours = summary.get(f"mean_hours_of_supply:{c}")

@@ -138,11 +138,14 @@ class Result:
         plots: bool = False,
         report: bool = False,
         sensitivity: str | os.PathLike | None = None,
+        compare: str | os.PathLike | None = None,
     ) -> Path:
         """Write the result folder atomically; with ``plots``, also depletion and timeline PNGs;
         with ``report``, also ``report.html`` (:mod:`lachin_sim.outputs.report`), which takes
         the assumptions that matter most from the uncertainty study in the folder
-        ``sensitivity`` when one is given (a study of the same scenario).
+        ``sensitivity`` when one is given (a study of the same scenario), and what would change
+        it from the comparison in the folder ``compare`` (a comparison whose base is the same
+        scenario).
 
         Replaces an earlier result folder there, never anything else: a folder the tool did
         not write (or one holding files it did not write), a file, or the working folder is
@@ -155,8 +158,14 @@ class Result:
             if not report:
                 raise ValueError("sensitivity= is for the report: give report=True too")
             check_study_for(sensitivity, self.scenario.name)  # before anything is written
+        if compare is not None:
+            from lachin_sim.outputs.report.comparison import check_comparison_for
+
+            if not report:
+                raise ValueError("compare= is for the report: give report=True too")
+            check_comparison_for(compare, self.scenario.name)  # before anything is written
         with replacing(target, "run") as folder:
-            self._write(folder, plots, report, sensitivity)
+            self._write(folder, plots, report, sensitivity, compare)
         return target
 
     def _write(
@@ -165,6 +174,7 @@ class Result:
         plots: bool,
         report: bool = False,
         sensitivity: str | os.PathLike | None = None,
+        compare: str | os.PathLike | None = None,
     ) -> None:
         for name in (*TABLES, *OPTIONAL_TABLES):
             table: pd.DataFrame = getattr(self, name)
@@ -185,7 +195,8 @@ class Result:
             from lachin_sim.outputs.report import REPORT_FILE, render_report
             from lachin_sim.outputs.report.run import result_context
 
-            page = render_report("run", result_context(self, sensitivity=sensitivity))
+            context = result_context(self, sensitivity=sensitivity, compare=compare)
+            page = render_report("run", context)
             (folder / REPORT_FILE).write_text(page, encoding="utf-8")
             write_marker(folder, "run", self.metadata)
 

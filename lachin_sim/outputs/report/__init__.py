@@ -13,7 +13,9 @@ One function and one template per folder kind (:data:`KINDS`): the function
 ``uncertainty.uncertainty_context``) reads the folder and returns the numbers; the template
 (``templates/kinds/<kind>.html.j2``, extending ``templates/report.html.j2``) holds the words.
 A run's report can also carry the assumptions that matter most from an uncertainty study of
-its scenario (``sensitivity=STUDY_DIR``, :mod:`.assumptions`). The page has no JavaScript and loads nothing: figures are base64 PNG data
+its scenario (``sensitivity=STUDY_DIR``, :mod:`.assumptions`), and what would change it from a
+comparison of named scenarios whose base is its scenario (``compare=COMPARISON_DIR``,
+:func:`.comparison.comparison_for_run`). The page has no JavaScript and loads nothing: figures are base64 PNG data
 URIs, the CSS is inline, sources are cited by title. It carries a ``generator`` marker, so the
 tool replaces a report it wrote and never a file it did not.
 """
@@ -65,33 +67,44 @@ KINDS: dict[str, Callable[[Path], dict]] = {
     "comparison": _comparison,
     "uncertainty": _uncertainty,
 }
-SENSITIVITY_KINDS = ("run",)  # kinds whose report can take a study's assumptions (sensitivity=)
+RUN_ONLY_KINDS = ("run",)  # kinds whose report can take a study or a comparison
+RUN_ONLY_OPTIONS = {  # option -> what it adds, for the refusal of another kind
+    "--sensitivity": "adds a study's assumptions to the report of a run (the report of an "
+    "uncertainty study has them already)",
+    "--compare": "adds what a comparison of named scenarios changes to the report of a run "
+    "(the report of a comparison has it already)",
+}
 
 
-def build_report(folder: str | os.PathLike, sensitivity: str | os.PathLike | None = None) -> str:
+def build_report(
+    folder: str | os.PathLike,
+    sensitivity: str | os.PathLike | None = None,
+    compare: str | os.PathLike | None = None,
+) -> str:
     """The HTML report of a saved lachin-sim folder, with the assumptions that matter most
-    from the uncertainty study in ``sensitivity`` (a run's report only);
-    :class:`OutputFolderError` for a folder that is not one, or of a kind without a report,
-    and for a ``sensitivity`` folder that is not a study of the run's scenario."""
+    from the uncertainty study in ``sensitivity`` and what would change it from the comparison
+    in ``compare`` (a run's report only); :class:`OutputFolderError` for a folder that is not
+    one, or of a kind without a report, for a ``sensitivity`` folder that is not a study of the
+    run's scenario, and for a ``compare`` folder that is not a comparison whose base is it."""
     folder = Path(folder)
     kind = report_kind(folder)
-    if sensitivity is None:
+    if sensitivity is None and compare is None:
         return render_report(kind, KINDS[kind](folder))
-    check_sensitivity_kind(folder, kind)
+    for option, given in (("--sensitivity", sensitivity), ("--compare", compare)):
+        if given is not None:
+            check_run_only(folder, kind, option)
     from lachin_sim.outputs.report.run import result_context
     from lachin_sim.outputs.results import load_result
 
-    return render_report(kind, result_context(load_result(folder), sensitivity=sensitivity))
+    context = result_context(load_result(folder), sensitivity=sensitivity, compare=compare)
+    return render_report(kind, context)
 
 
-def check_sensitivity_kind(folder: Path, kind: str) -> None:
-    """Refuse a study's assumptions (``--sensitivity``) for a folder that is not a run."""
-    if kind not in SENSITIVITY_KINDS:
-        raise OutputFolderError(
-            folder,
-            f"is a lachin-sim {kind} folder; --sensitivity adds a study's assumptions to the "
-            "report of a run (the report of an uncertainty study has them already)",
-        )
+def check_run_only(folder: Path, kind: str, option: str) -> None:
+    """Refuse ``option`` (``--sensitivity``, ``--compare``) for a folder that is not a run."""
+    if kind not in RUN_ONLY_KINDS:
+        raise OutputFolderError(folder, f"is a lachin-sim {kind} folder; {option} "
+                                        f"{RUN_ONLY_OPTIONS[option]}")  # fmt: skip
 
 
 def report_kind(folder: Path) -> str:
@@ -131,12 +144,15 @@ def report_kind(folder: Path) -> str:
 def render_report(kind: str, context: dict) -> str:
     """The page of a ``kind`` report from its context (what the kind's function returned)."""
     from lachin_sim import __version__
+    from lachin_sim.outputs.report.common import decisions_of
     from lachin_sim.outputs.report.render import render
 
     context = {
         "health": None,
         "sensitivity": None,
+        "compare": None,
         **context,
+        "decided": decisions_of(context["scenario"]),
         "generator": f"{GENERATOR} {__version__}",
     }
     return render(f"kinds/{kind}.html.j2", **context)
@@ -178,17 +194,19 @@ def write_report(
     folder: str | os.PathLike,
     out: str | os.PathLike | None = None,
     sensitivity: str | os.PathLike | None = None,
+    compare: str | os.PathLike | None = None,
 ) -> Path:
     """Write the report of ``folder`` to ``out`` (default ``folder/report.html``), replacing
-    only a report the tool wrote, with the assumptions from the study in ``sensitivity`` (see
-    :func:`build_report`); returns the path written. Nothing is written when anything is
+    only a report the tool wrote, with the assumptions from the study in ``sensitivity`` and
+    what would change it from the comparison in ``compare`` (see :func:`build_report`);
+    returns the path written. Nothing is written when anything is
     refused."""
     from lachin_sim.outputs.folders import atomic_write_text
 
     folder = Path(folder)
     report_kind(folder)
     target = check_report_target(Path(out) if out is not None else folder / REPORT_FILE)
-    page = build_report(folder, sensitivity)
+    page = build_report(folder, sensitivity, compare)
     check_report_target(target)  # nothing of the user's appeared there meanwhile
     atomic_write_text(target, page)
     return target

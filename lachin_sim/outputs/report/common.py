@@ -1,5 +1,6 @@
 """What every report has, whatever the folder: the scenario family (which fixed paragraphs on
-what the model leaves out apply), provenance, and the facts of the health section."""
+what the model leaves out apply) and how the scenario decides rations, provenance, and the
+facts of the health section."""
 
 from __future__ import annotations
 
@@ -63,6 +64,21 @@ def caps_of(scenario: Scenario) -> list[dict]:
             }
         )
     return rows
+
+
+def decisions_of(scenario: Scenario) -> dict:
+    """How the scenario decides rations and power cuts, for the paragraph on its assumptions:
+    the commodities with a ration rule on (``rules``), the hydro plants with a release rule on
+    (``release``), and whether it replays dated decisions (``caps``)."""
+    return {
+        "rules": [c for c, rule in scenario.rationing.rules.items() if rule.enabled],
+        "release": [
+            name
+            for name, plant in scenario.hydro.items()
+            if plant.release is not None and plant.release.enabled
+        ],
+        "caps": bool(scenario.rationing.caps),
+    }
 
 
 def finite(value: object) -> float | None:

@@ -50,6 +50,10 @@ class Headline:
     storable: bool = True
     hours: float | None = None  # mean hours of supply a day (median over runs)
     stock_out: dt.date | None = None  # one run: first day that ends with the stock empty
+    first_ration: float | None = None  # one run: the ration (share of need) of the first short
+    # day, when a ration cut made it; set by a ration rule (ration_by_rule) or a dated decision
+    ration_by_rule: bool = False
+    ration_note: str = ""  # the dated decision's note
 
     @property
     def single(self) -> bool:
@@ -64,10 +68,16 @@ def day_to_date(start: dt.date, days: float) -> dt.date | None:
 
 
 def run_headline(
-    commodity: str, start: dt.date, summary, storable: bool, stock_out: dt.date | None = None
+    commodity: str,
+    start: dt.date,
+    summary,
+    storable: bool,
+    stock_out: dt.date | None = None,
+    ration: dict | None = None,
 ) -> Headline:
-    """The headline of one run from its summary (a Series indexed ``metric:commodity``) and
-    the first day its stock ended empty (:func:`stock_out_date`)."""
+    """The headline of one run from its summary (a Series indexed ``metric:commodity``), the
+    first day its stock ended empty (:func:`stock_out_date`) and the ration that made its first
+    shortage (``{"share", "by_rule", "note"}``: ``lachin_sim.outputs.report.run.first_ration``)."""
 
     def value(metric: str) -> float:
         v = summary.get(f"{metric}:{commodity}", float("nan"))
@@ -90,6 +100,9 @@ def run_headline(
         storable=storable,
         hours=None if math.isnan(hours) else hours,
         stock_out=stock_out,
+        first_ration=ration["share"] if ration else None,
+        ration_by_rule=bool(ration and ration["by_rule"]),
+        ration_note=ration["note"] if ration else "",
     )
 
 

@@ -11,6 +11,8 @@ whole percentages ("52 %", one decimal near 0 and 100 so that a shortfall never 
 '14–25 January'
 >>> pct(0.9996), pct(0.5248), pct(1.0)
 ('99.96\\xa0%', '52\\xa0%', '100\\xa0%')
+>>> pct_pair(0.638, 0.643), pct_pair(0.52, 0.59)
+(('63.8\\xa0%', '64.3\\xa0%'), ('52\\xa0%', '59\\xa0%'))
 >>> amount(0.125), amount(26.64), amount(250000.0), amount(2e8)
 ('0.125', '26.64', '250,000', '200 million')
 >>> input_name("hydro.sarsang.inflow_m3_per_day"), input_name("commodities.food.initial_stock")
@@ -26,6 +28,7 @@ import jinja2
 
 NBSP = "\u00a0"  # between a number and its unit: "52 %" never breaks across lines
 DASH = "\u2013"  # en dash of ranges
+PCT_DECIMALS = 2  # the most decimals a percentage is given with
 
 
 def long_date(day: dt.date | None, year: bool = True) -> str:
@@ -48,17 +51,28 @@ def date_range(low: dt.date, high: dt.date, year: bool = True) -> str:
     return f"{long_date(low, False)}{DASH}{long_date(high, False)}{tail}"
 
 
-def pct(share: float | None) -> str:
-    """A share (0..1) as a percentage: whole numbers, with decimals where rounding would show
-    a shortfall as 100 % or a little as 0 %."""
+def pct(share: float | None, decimals: int = 0) -> str:
+    """A share (0..1) as a percentage: whole numbers (or ``decimals`` places), with more
+    decimals where rounding would show a shortfall as 100 % or a little as 0 %."""
     if share is None or not math.isfinite(share):
         return "n/a"
     value = share * 100
-    for decimals in (0, 1, 2):
-        shown = round(value, decimals)
+    for places in range(decimals, PCT_DECIMALS + 1):
+        shown = round(value, places)
         if (shown < 100 or value >= 100) and (shown > 0 or value <= 0):
-            return f"{shown:.{decimals}f}{NBSP}%"
+            return f"{shown:.{places}f}{NBSP}%"
     return f"{'<0.01' if value < 1 else '>99.99'}{NBSP}%"
+
+
+def pct_pair(share: float | None, other: float | None) -> tuple[str, str]:
+    """Two shares as :func:`pct`, with one or two decimals when whole numbers would show two
+    different shares alike ('63.8 %' and '64.3 %', never '64 %' and '64 %')."""
+    shown = (pct(share), pct(other))
+    for decimals in range(1, PCT_DECIMALS + 1):
+        if shown[0] != shown[1] or share == other:
+            break
+        shown = (pct(share, decimals), pct(other, decimals))
+    return shown
 
 
 def number(value: float | None, decimals: int = 0) -> str:
@@ -168,6 +182,7 @@ def environment() -> jinja2.Environment:
         long_date=long_date,
         date_range=date_range,
         pct=pct,
+        pct_pair=pct_pair,
         number=number,
         plural=plural,
         label=label,

@@ -5,8 +5,11 @@ template ``kinds/run.html.j2`` is given. Every number comes from the run's table
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+
+import pandas as pd
 
 from lachin_sim.outputs.report.common import (
     Provenance,
@@ -18,6 +21,8 @@ from lachin_sim.outputs.report.common import (
 from lachin_sim.outputs.report.figures import embed
 from lachin_sim.outputs.report.headlines import day_to_date, run_headline, stock_out_date
 
+RULE_NAMES = ("stretch", "threshold")  # a stocks row's ration_rule when a rule set the ration
+
 
 def run_context(folder: Path) -> dict:
     """The report context of a saved run folder."""
@@ -26,20 +31,30 @@ def run_context(folder: Path) -> dict:
     return result_context(load_result(folder))
 
 
-def result_context(result, sensitivity: str | os.PathLike | None = None) -> dict:
+def result_context(
+    result,
+    sensitivity: str | os.PathLike | None = None,
+    compare: str | os.PathLike | None = None,
+) -> dict:
     """The report context of one run's :class:`~lachin_sim.outputs.results.Result`, with the
     assumptions that matter most from the uncertainty study in the folder ``sensitivity``
     (:func:`~lachin_sim.outputs.report.assumptions.study_for_run`: a study of the run's
-    scenario, else :class:`~lachin_sim.errors.OutputFolderError`)."""
+    scenario) and what would change it from the comparison in the folder ``compare``
+    (:func:`~lachin_sim.outputs.report.comparison.comparison_for_run`: a comparison whose base
+    is the run's scenario); else :class:`~lachin_sim.errors.OutputFolderError`."""
     from lachin_sim.outputs import plots
     from lachin_sim.outputs.plots.daily import full_need_kcal, non_storable
+    from lachin_sim.outputs.report.assumptions import check_study_for, study_for_run
+    from lachin_sim.outputs.report.comparison import check_comparison_for, comparison_for_run
 
     s, summary = result.scenario, result.summary
-    study = None
-    if sensitivity is not None:  # first: a wrong study is refused before any figure is drawn
-        from lachin_sim.outputs.report.assumptions import study_for_run
-
-        study = study_for_run(sensitivity, s)
+    # first, both checked before either is read: a wrong folder is refused before any work
+    if sensitivity is not None:
+        check_study_for(sensitivity, s.name)
+    if compare is not None:
+        check_comparison_for(compare, s.name)
+    study = None if sensitivity is None else study_for_run(sensitivity, s)
+    comparison = None if compare is None else comparison_for_run(compare, s)
     last_day = s.end.fromordinal(s.end.toordinal() - 1)
     storable = {n: c.storage_capacity != 0 for n, c in s.commodities.items()}
     headlines = [
@@ -49,6 +64,7 @@ def result_context(result, sensitivity: str | os.PathLike | None = None) -> dict
             summary,
             storable[c],
             stock_out_date(result.stocks, c) if storable[c] else None,
+            first_ration(result.stocks, c, summary, s.start),
         )
         for c in s.commodities
         if f"days_to_first_shortage:{c}" in summary
@@ -128,7 +144,35 @@ def result_context(result, sensitivity: str | os.PathLike | None = None) -> dict
         ],
         "family": scenario_family(s),
         "sensitivity": study,
-        "provenance": run_provenance(result, study),
+        "compare": comparison,
+        "provenance": run_provenance(result, study, comparison),
+    }
+
+
+def first_ration(stocks, commodity: str, summary, start: dt.date) -> dict | None:
+    """The ration that made the first shortage of ``commodity`` (``stocks`` table of one run),
+    when the first shortage is a ration cut: its share of need on that day and what set it
+    (``rule``: a ration rule; else the note of the dated decision, '' without one); None when
+    the first shortage is not a ration cut, or the ration of that day is not below need."""
+    first = summary.get(f"days_to_first_shortage:{commodity}")
+    cut = summary.get(f"days_to_first_ration_cut:{commodity}")
+    days = finite(first)  # days from the start
+    if days is None or finite(cut) != days:
+        return None
+    moment = pd.Timestamp(start) + pd.Timedelta(days=days)  # the tick that started then
+    rows = stocks[(stocks["commodity"] == commodity) & (stocks["date"] <= moment)]
+    if not len(rows):
+        return None
+    day = rows.iloc[-1]
+    ration = finite(day["ration"])
+    if ration is None or ration >= 1.0:
+        return None
+    source = str(day["ration_rule"]) if isinstance(day["ration_rule"], str) else ""
+    by_rule = source in RULE_NAMES
+    return {
+        "share": ration,
+        "by_rule": by_rule,
+        "note": "" if by_rule or source == "cap" else source,
     }
 
 
@@ -159,8 +203,9 @@ def health_facts(result) -> dict | None:
     }
 
 
-def run_provenance(result, study: dict | None = None) -> Provenance:
-    """Where the run's numbers come from (and the assumptions' study, when it has one)."""
+def run_provenance(result, study: dict | None = None, comparison: dict | None = None) -> Provenance:
+    """Where the run's numbers come from (and the assumptions' study and the comparison, when
+    it has them)."""
     from lachin_sim import __version__
 
     meta, s = result.metadata, result.scenario
@@ -168,6 +213,8 @@ def run_provenance(result, study: dict | None = None) -> Provenance:
     digests = {"config SHA-256": str(meta.get("config_sha256") or s.digest())}
     if study is not None:
         digests["sensitivity study SHA-256 (sweep_sha256 of its runs)"] = study["sweep_sha256"]
+    if comparison is not None:
+        digests["comparison SHA-256 (sweep_sha256 of its runs)"] = comparison["sweep_sha256"]
     return Provenance(
         kind="run",
         scenario=s.name,
