@@ -23,8 +23,9 @@ run again at K samples (16; 2 in the quick run) of the scenario's uncertain inpu
 ``[uncertainty]`` table, a seeded Latin hypercube, each sample with the same replication seeds),
 and at the written values with the same search settings. The inputs this experiment sets itself
 (the denial probability) or switches off (the ICRC and peacekeeper convoys) are not sampled.
-The answers per sample go to minimum_by_sample.csv; an interrupted run reuses the searches it
-finished (sample_searches.jsonl).
+Food, fuel and medicine are searched in turn, each from the rate the ones before need, so the
+last answer is the rate for all three. The answers per sample go to minimum_by_sample.csv; an
+interrupted run reuses the searches it finished (sample_searches.jsonl).
 """
 
 from __future__ import annotations
@@ -129,18 +130,25 @@ class SearchLog:
 def minimum_by_sample(scenario: ls.Scenario, points: list[dict], settings: dict, workers,
                       log: SearchLog) -> pd.DataFrame:  # fmt: skip
     """One row per sample (-1: the written values) and denial of :data:`SAMPLE_DENIALS`: the
-    minimum trucks/day of each commodity and of all three (:func:`all_three`; NaN: none up to
-    24)."""
+    minimum trucks/day for food and for all three commodities (NaN: none up to 24), and the
+    commodity that sets the latter (``binding``).
+
+    All three are searched in turn, each from the rate the ones before it need (food from 0,
+    fuel from food's answer, medicine from the larger of the two): under the monotonicity the
+    search assumes, the last answer is the largest of the three minimums (:func:`all_three`),
+    found with fewer trial values than three searches from 0."""
     base = hashlib.sha256(json.dumps(scenario.to_dict(), sort_keys=True).encode()).hexdigest()
     rows = []
     for k, point in enumerate([{}, *points]):
         for denial in SAMPLE_DENIALS:
-            row: dict[str, object] = {"sample": k - 1, "denial probability": denial}
             overrides = {"regimes.checkpoint.denial_probability": denial,
                          **RULES[SAMPLED_RULES], **point}  # fmt: skip
+            row: dict[str, object] = {"sample": k - 1, "denial probability": denial,
+                                      "binding": COMMODITIES[0]}  # fmt: skip
+            low: float | None = 0.0
             for commodity in COMMODITIES:
                 search = {"metric": f"shortage_days:{commodity}", "target": 0.0,
-                          "better": "lower", "probability": PROBABILITY, "low": 0.0,
+                          "better": "lower", "probability": PROBABILITY, "low": low,
                           "high": 24.0, "step": settings["step"],
                           "replications": settings["replications"], "seed": 1}  # fmt: skip
 
@@ -149,12 +157,18 @@ def minimum_by_sample(scenario: ls.Scenario, points: list[dict], settings: dict,
                                                 workers=workers, **search).value  # fmt: skip
 
                 value = log.answer({"scenario": base, "overrides": overrides, **search}, run)
-                row[commodity] = float("nan") if value is None else value
-                print(f"sample {k - 1}, denial {denial:g}, {commodity}: {row[commodity]:g}")
+                if commodity == "food":
+                    row["food"] = np.nan if value is None else value
+                if value is None or value > low:  # this commodity needs more than the ones before
+                    row["binding"] = commodity
+                low = value
+                if low is None:  # no rate up to the maximum: none for all three
+                    break
+            row["all three"] = np.nan if low is None else low
+            print(f"sample {k - 1}, denial {denial:g}: food {row['food']:g}, all three "
+                  f"{row['all three']:g} ({row['binding']})")  # fmt: skip
             rows.append(row)
-    table = pd.DataFrame(rows)
-    table["all three"] = all_three(table)
-    return table
+    return pd.DataFrame(rows)
 
 
 def all_three(table: pd.DataFrame) -> pd.Series:

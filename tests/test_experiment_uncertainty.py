@@ -234,3 +234,48 @@ def test_search_log_reuses_a_finished_search(tmp_path):
     assert log.answer({"k": 2}, search(None)) is None
     assert minimum_capacity.SearchLog(path).answer({"k": 2}, search(7.0)) is None
     assert calls == [4.5, None]
+
+
+class _Answers:
+    """A stand-in for the search log: each commodity's minimum, searched from ``low`` (the
+    answer a monotone search gives: the larger of the two, or None when there is none)."""
+
+    def __init__(self, minimum: dict[str, float | None]):
+        self.minimum, self.searched = minimum, []
+
+    def answer(self, key: dict, search) -> float | None:
+        commodity = key["metric"].split(":")[1]
+        self.searched.append((commodity, key["low"]))
+        m = self.minimum[commodity]
+        return None if m is None else max(m, key["low"])
+
+
+class _Scenario:
+    def to_dict(self) -> dict:
+        return {}
+
+
+@pytest.mark.parametrize(
+    ("minimum", "food", "all_three", "binding"),
+    [
+        ({"food": 5.0, "fuel": 7.0, "medicine": 6.0}, 5.0, 7.0, "fuel"),
+        ({"food": 5.0, "fuel": 4.0, "medicine": 8.5}, 5.0, 8.5, "medicine"),
+        ({"food": 0.0, "fuel": 0.0, "medicine": 0.0}, 0.0, 0.0, "food"),
+        ({"food": 5.0, "fuel": None, "medicine": 6.0}, 5.0, np.nan, "fuel"),
+    ],
+)
+def test_commodities_searched_in_turn_give_the_rate_for_all_three(
+    minimum, food, all_three, binding
+):
+    """Each commodity is searched from the rate the ones before it need: the last answer is the
+    largest minimum (none when one commodity has none, and then the rest are not searched)."""
+    answers = _Answers(minimum)
+    table = minimum_capacity.minimum_by_sample(_Scenario(), [], {"step": 0.5, "replications": 2},
+                                               None, answers)  # fmt: skip
+    row = table.iloc[0]
+    assert row["food"] == food and row["binding"] == binding
+    assert (np.isnan(row["all three"]) and np.isnan(all_three)) or row["all three"] == all_three
+    lows = dict(answers.searched[: len(minimum)])
+    assert lows["food"] == 0.0 and lows["fuel"] == food
+    if minimum["fuel"] is None:
+        assert "medicine" not in [c for c, _ in answers.searched]
