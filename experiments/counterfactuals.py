@@ -19,6 +19,8 @@ and electricity need met, excess deaths) and whether its sign holds in every sam
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 from _common import REPO, Report, arguments, resumable
@@ -32,7 +34,7 @@ from _uncertain import (
 )
 
 import lachin_sim as ls
-from lachin_sim.outputs.censoring import is_time_to_event, show_day
+from lachin_sim.outputs.censoring import event_days, is_time_to_event, show_day
 from lachin_sim.studies.scenarios import load_scenario_set
 from lachin_sim.studies.uncertainty import metric_values
 
@@ -40,6 +42,7 @@ SCENARIOS = REPO / "configs" / "scenarios" / "counterfactuals.toml"
 KCAL = "kcal_per_person_day"
 BASE = "historical"  # the scenario every difference is taken to
 SAMPLE_SEED = 2023  # root seed of the Latin hypercube of input samples
+SAME = 0.01  # share of need: a change in share met smaller than this is "within a point"
 HEADLINES = {  # metric: (what it is, the difference when higher, when lower), shown by AMOUNT
     "days_to_first_shortage:food": ("food first short (day)", "food first short later",
                                     "food first short earlier"),
@@ -57,7 +60,9 @@ HEADLINES = {  # metric: (what it is, the difference when higher, when lower), s
 def amount(metric: str, difference: float) -> str:
     """A difference in words' units: days, percentage points of need, deaths."""
     if metric.startswith("share_met:"):
-        return f"{difference * 100:+.1f} percentage points"
+        points = difference * 100
+        shown = f"{points:+.1f}" if abs(points) >= 0.05 else f"{points:+.1g}"  # no '-0.0'
+        return f"{shown} percentage points"
     if is_time_to_event(metric):
         return f"{difference:+.0f} days"
     return f"{difference:+,.0f}"
@@ -219,6 +224,118 @@ def base_table(values: pd.DataFrame, point: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def decision_rules(scenario: ls.Scenario) -> list[str]:
+    """The base's decision rules that are on, as dotted paths: ration rules and reservoir
+    release rules (docs/policies.md)."""
+    rules = [f"rationing.rules.{c}" for c, rule in scenario.rationing.rules.items() if rule.enabled]
+    return rules + [f"hydro.{name}.release" for name, plant in scenario.hydro.items()
+                    if plant.release is not None and plant.release.enabled]  # fmt: skip
+
+
+def rules_switched_off(overrides: dict, rules: list[str]) -> list[str]:
+    """The rules of ``rules`` that a scenario's overrides switch off (``RULE.enabled = false``)."""
+    return [r for r in rules if overrides.get(f"{r}.enabled") is False]
+
+
+def added_convoys(overrides: dict, base_convoys) -> list[str]:
+    """Convoy sources a scenario adds (not in the base): their rates are the scenario's own."""
+    names = {k.split(".")[1] for k in overrides if k.startswith("convoys.") and k.count(".") >= 1}
+    return sorted(n for n in names if n not in base_convoys)
+
+
+def added_text(added: dict[str, list[str]]) -> str:
+    """The convoys scenarios add, and that they are not sampled, as a sentence (or nothing)."""
+    parts = [f"{name} (" + ", ".join(f"`{c}`" for c in convoys) + ")"
+             for name, convoys in added.items() if convoys]  # fmt: skip
+    if not parts:
+        return ""
+    return (" Convoys a scenario adds keep the rates its file writes in every input sample: "
+            + "; ".join(parts) + ". The base's convoys they stand in for are sampled, so there a "
+            "paired difference also holds a sampled rate against a written one.")  # fmt: skip
+
+
+def run_medians(runs: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """One row per scenario: each metric's median over the ok runs; a day of an event
+    (``days_to_...``) that never came is inf (a median of inf: not before the end in most
+    runs)."""
+    ok = runs[runs["status"] == "ok"]
+    rows = {}
+    for name, group in ok.groupby("scenario", sort=False):
+        row = {}
+        for m in metrics:
+            if m not in group:
+                continue
+            v = group[m].to_numpy(dtype=float)
+            if m.startswith("days_to_"):
+                row[m] = float(np.median(event_days(v)))
+            else:
+                row[m] = float(np.nanmedian(v)) if np.isfinite(v).any() else np.nan
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def day_text(day: float, start: dt.date, last: dt.date) -> str:
+    """A median day as words: 'on day 55 (25 Jan 2023)', or 'not by 30 Sep 2023'."""
+    if not np.isfinite(day):
+        return f"not by {last:%-d %b %Y}"
+    return f"on day {day:.0f} ({start + dt.timedelta(days=int(day)):%-d %b %Y})"
+
+
+def what_it_shows(runs: pd.DataFrame, names: list[str], start: dt.date, last: dt.date,
+                  rules: list[str], recorded: list[str]) -> str:  # fmt: skip
+    """The paragraph 'What it shows': per scenario, the median food outcome, the first ration
+    cut and the other commodities and excess deaths, each variant against :data:`BASE`."""
+    energy = ["fuel", "gas", "electricity"]
+    metrics = (["share_met:food", "food_kcal_per_person_day:all", "days_to_first_ration_cut:food",
+                "days_to_first_shortage:food", "excess_deaths:all"]
+               + [f"share_met:{c}" for c in energy])  # fmt: skip
+    med = run_medians(runs, metrics)
+    b = med.loc[BASE]
+    reps = int((runs[runs["scenario"] == BASE]["status"] == "ok").sum())
+    replayed = f"; {', '.join(recorded)} switches them off and replays the recorded decisions"
+    lines = [
+        f"**What it shows.** Medians over the {reps} runs of each scenario. Rations and power "
+        f"cuts are decided by the base's rules ({', '.join(f'`{r}`' for r in rules)}; "
+        "[policies](../policies.md)) from each scenario's own stocks and deliveries, so a "
+        f"variant's corridor changes the rations too{replayed if recorded else ''}. A ration "
+        "below full need counts as short."
+    ]
+
+    def food(name: str) -> str:
+        r = med.loc[name]
+        share = f"{r['share_met:food']:.0%} of the food need met"
+        if name != BASE:
+            share += f" ({(r['share_met:food'] - b['share_met:food']) * 100:+.1f} points)"
+        cut, short = r["days_to_first_ration_cut:food"], r["days_to_first_shortage:food"]
+        when = (f"the food ration first cut and food first short {day_text(cut, start, last)}"
+                if cut == short else
+                f"the food ration first cut {day_text(cut, start, last)}, food first short "
+                f"{day_text(short, start, last)}")  # fmt: skip
+        return f"{share}, {r['food_kcal_per_person_day:all']:,.0f} kcal a person a day; {when}"
+
+    def deaths(name: str) -> str:
+        if "excess_deaths:all" not in med or np.isnan(med.loc[name, "excess_deaths:all"]):
+            return ""
+        d = med.loc[name, "excess_deaths:all"]
+        if name == BASE:
+            return f"; {d:,.0f} excess deaths"
+        return f"; {d:,.0f} excess deaths ({d - med.loc[BASE, 'excess_deaths:all']:+,.0f})"
+
+    lines.append(f"- **{BASE}**: {food(BASE)}; "
+                 + ", ".join(f"{c} {b[f'share_met:{c}']:.0%}" for c in energy)
+                 + " of need met" + deaths(BASE) + ".")  # fmt: skip
+    for name in names:
+        if name == BASE:
+            continue
+        r = med.loc[name]
+        moved = [f"{c} {r[f'share_met:{c}']:.0%} ({(r[f'share_met:{c}'] - b[f'share_met:{c}']) * 100:+.0f} points)"
+                 for c in energy if abs(r[f"share_met:{c}"] - b[f"share_met:{c}"]) >= SAME]  # fmt: skip
+        other = ("; " + ", ".join(moved) + " of need met") if moved else (
+            f"; {', '.join(energy)} within {SAME * 100:g} point of {BASE}")  # fmt: skip
+        lines.append(f"- **{name}**: {food(name)}{other}{deaths(name)}.")
+    return "\n".join(lines)
+
+
 def main() -> None:
     args = arguments("counterfactuals", __doc__.splitlines()[0])
     config, base_path = load_scenario_set(SCENARIOS)
@@ -228,14 +345,22 @@ def main() -> None:
     for name, table in (("comparison", comparison.table), ("scenario_runs", comparison.runs),
                         ("scenario_bands", comparison.bands)):  # fmt: skip
         table.to_csv(args.out / f"{name}.csv", index=False)
-    report = Report(
-        args, "counterfactuals", "What would have kept 120,000 people supplied? Six scenarios"
-    )
+    base = ls.load_scenario(base_path)
+    start, last = base.start, base.end - dt.timedelta(days=1)
+    rules = decision_rules(base)
+    recorded = [n for n, sc in config.scenarios.items() if rules_switched_off(sc.overrides, rules)]
+    population_changed = [n for n, sc in config.scenarios.items()
+                          if any(k.startswith("population") for k in sc.overrides)]  # fmt: skip
+    but = f" but {', '.join(population_changed)}" if population_changed else ""
+    report = Report(args, "counterfactuals", f"What would have kept {base.population.initial:,} "
+                    f"people supplied? {len(comparison.names)} scenarios")  # fmt: skip
     report.text(
-        "**What was run.** The historical scenario (`configs/blockade_2023.toml`) and five variants, "
-        f"each run {reps} times with the *same* seeds (common random numbers), so that differences come "
-        "from the scenario and not from noise. Every variant changes only what its description says. "
-        "The population path (evacuations, the September exodus) is the historical one in all of them.",
+        f"**What was run.** The {BASE} scenario (`configs/blockade_2023.toml`) and "
+        f"{len(comparison.names) - 1} variants, each run {reps} times with the *same* seeds "
+        "(common random numbers), so that differences come from the scenario and not from noise. "
+        "Every variant changes only what its description says. The population's outflows (the "
+        f"September exodus) are the base's in every scenario{but}; medical evacuations travel "
+        "with the convoys that each scenario's corridor lets through.",
     )
     report.table(
         pd.DataFrame(
@@ -252,10 +377,12 @@ def main() -> None:
         "overlay_days_of_supply",
         "Days of supply at full need by scenario (storable commodities).",
     )
+    horizon = comparison.sweep.horizon_days
     report.text("## Comparison", "Median [5 %, 95 %] over replications. 'First short' is the day "
-                "(from 1 Dec 2022) on which less than the full need was first met; a run never short counts "
-                "as short after the end: '>=304' means not short by 30 Sep 2023, the last day, and the "
-                "count says in how many runs it did go short.")  # fmt: skip
+                f"(from {start:%-d %b %Y}) on which less than the full need was first met; a run "
+                f"never short counts as short after the end: '>={horizon:.0f}' means not short by "
+                f"{last:%-d %b %Y}, the last day, and the count says in how many runs it did go "
+                "short.")  # fmt: skip
     report.table(
         wide_table(
             comparison.table, ["food", "fuel", "gas", "electricity"], comparison.sweep.horizon_days
@@ -263,29 +390,20 @@ def main() -> None:
         "comparison_wide.csv",
     )
     settings = sample_settings(args.quick)
-    inputs = ls.load_scenario(base_path).uncertainty
+    inputs = base.uncertainty
     _, points = latin_hypercube(inputs, settings["samples"], SAMPLE_SEED)
     scenarios, fixed = sampled_set(config, points, inputs)
     spec = {"base": str(base_path), "replications": settings["replications"],
             "seed": config.seed, "scenarios": scenarios}  # fmt: skip
     sampled = resumable(lambda resume: ls.compare(spec, workers=args.workers, out=args.out / "sample_runs",
                                                   resume=resume), args.out / "sample_runs")  # fmt: skip
-    horizon = comparison.sweep.horizon_days
     values = per_sample_values(sampled.runs, horizon)
     point = per_sample_values(comparison.runs, horizon)
     diffs = differences_table(values, point)
     samples_table(points).to_csv(args.out / "input_samples.csv", index=False)
     values.to_csv(args.out / "sample_values.csv", index=False)
     diffs.to_csv(args.out / "differences_across_inputs.csv", index=False)
-    report.text(
-        "**What it shows.** Without the blockade, commercial supply meets every need. In the "
-        "variants the coupon ration (a historical decision, kept as an input) caps food at about "
-        "47 % of need from 20 January whatever the supply, so they differ in what happens after June. "
-        "Keeping the roadblock-phase channel open (the roadblock without checkpoint and halt, or the "
-        "same flow rerouted by Aghdam) keeps food stocks at two to three weeks instead of running "
-        "out in August. The ICRC alone, at its earlier rate, delays that by weeks. Restoring the gas "
-        "pipeline and the power line removes the gas and electricity shortages but changes nothing for food.",
-    )
+    report.text(what_it_shows(comparison.runs, comparison.names, start, last, rules, recorded))
     report.text(
         "## Across what we don't know",
         "The tables above are at the values the historical scenario writes for its assumptions. "
@@ -309,13 +427,19 @@ def main() -> None:
     report.table(shown_differences(diffs))
     *per_scenario, overall = robustness_text(diffs, len(points))
     report.text("\n".join(per_scenario), overall)
+    but_recorded = f" but {', '.join(recorded)}" if recorded else ""
+    replays = (f" {', '.join(recorded)} replays the recorded decisions instead; its difference "
+               f"to {BASE} is what the rules change." if recorded else "")  # fmt: skip
+    added = {n: added_convoys(sc.overrides, base.convoys) for n, sc in config.scenarios.items()}
     report.text(
         "## Caveats",
         "- The counterfactual flows (for example the ICRC rate, or the Aghdam reroute) are the "
-        "historical scenario's assumptions carried over, not observations.\n"
-        "- The dated rationing decisions are kept in the variants (except no_blockade). With more "
-        "supply, the authorities might have lifted them; `configs/sweeps/icrc_capacity.toml` "
-        "removes them.\n"
+        f"historical scenario's assumptions carried over, not observations.{added_text(added)}\n"
+        f"- In every scenario{but_recorded} the decisions follow the base's rules, calibrated on "
+        "the decisions recorded in the historical blockade "
+        "([policies](../policies.md#the-lachin-settings)): a variant shows what planners following "
+        "the same rules would have decided with its supply, not what they would in fact have "
+        f"decided.{replays}\n"
         f"- The bands of the comparison show schedule and checkpoint randomness only ({reps} "
         "replications), not input uncertainty; the section above adds the inputs, over the ranges "
         "the scenario's `[uncertainty]` table gives them (judgements, each with its note). The "

@@ -279,3 +279,46 @@ def test_commodities_searched_in_turn_give_the_rate_for_all_three(
     assert lows["food"] == 0.0 and lows["fuel"] == food
     if minimum["fuel"] is None:
         assert "medicine" not in [c for c, _ in answers.searched]
+
+
+def _runs(scenario: str, share: float, cut: float, short: float, deaths: float) -> list[dict]:
+    """Two ok runs of one scenario with the columns the 'What it shows' paragraph reads."""
+    return [{"scenario": scenario, "status": "ok", "share_met:food": share,
+             "food_kcal_per_person_day:all": 2100 * share, "days_to_first_ration_cut:food": cut,
+             "days_to_first_shortage:food": short, "excess_deaths:all": deaths,
+             "share_met:fuel": 0.2, "share_met:gas": 0.4, "share_met:electricity": e}
+            for e in (0.6, 0.6)]  # fmt: skip
+
+
+def test_what_it_shows_states_the_runs_against_the_base():
+    """The paragraph gives each scenario's medians from its runs (food share, first ration cut
+    and first shortage as dates, or 'not by' the last day when they never came) and the
+    difference to the base; it names the rules and the scenario that replays the records."""
+    import datetime as dt
+
+    runs = pd.DataFrame(_runs("historical", 0.52, 55.0, 55.0, 1000.0)
+                        + _runs("open", 1.0, np.nan, np.nan, 0.0))  # fmt: skip
+    start, last = dt.date(2022, 12, 1), dt.date(2023, 9, 30)
+    text = counterfactuals.what_it_shows(runs, ["historical", "open"], start, last,
+                                         ["rationing.rules.food"], ["recorded"])  # fmt: skip
+    base, variant = text.splitlines()[1:]
+    assert "52% of the food need met" in base and "day 55 (25 Jan 2023)" in base
+    assert "1,000 excess deaths" in base
+    assert "100% of the food need met (+48.0 points)" in variant
+    assert "not by 30 Sep 2023" in variant and "day 55" not in variant
+    assert "0 excess deaths (-1,000)" in variant
+    assert "within 1 point of historical" in variant  # fuel, gas, electricity unchanged
+    assert "`rationing.rules.food`" in text and "recorded switches them off" in text
+
+
+def test_rules_a_scenario_switches_off_and_convoys_it_adds():
+    """The base's decision rules are read from the scenario; a scenario that sets a rule's
+    ``enabled`` to false switches it off; a convoy the base lacks is one the scenario adds."""
+    base = ls.load_scenario(REPO / "configs" / "blockade_2023.toml")
+    rules = counterfactuals.decision_rules(base)
+    assert "rationing.rules.food" in rules and "hydro.sarsang.release" in rules
+    assert "hydro.small_hydro.release" not in rules  # no release rule there
+    off = {"rationing.rules.food.enabled": False, "rationing.rules.fuel.enabled": True}
+    assert counterfactuals.rules_switched_off(off, rules) == ["rationing.rules.food"]
+    overrides = {"convoys.new_route": {"trucks_per_day": 1.0}, "convoys.icrc.enabled": False}
+    assert counterfactuals.added_convoys(overrides, base.convoys) == ["new_route"]
