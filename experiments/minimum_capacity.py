@@ -98,6 +98,49 @@ def rules_effect(table: pd.DataFrame) -> str:
             "no deliveries, not of the corridor.")  # fmt: skip
 
 
+def checkpoint_text(base: ls.Scenario) -> str:
+    """The checkpoint regime in words: who passes, lanes, the inspection time."""
+    regime = base.regimes["checkpoint"]
+    return (f"operators {', '.join(regime.allowed_operators)} pass; "
+            f"{regime.inspection_lanes} inspection lane(s), inspections {regime.inspection_time_h.dist} "
+            f"with a mean of {regime.inspection_time_h.mean_value:g} h")  # fmt: skip
+
+
+def stocks_text(base: ls.Scenario, need_t: dict[str, float]) -> str:
+    """The initial stocks as days of the first day's need: 'about 30 days of food, ...'."""
+    days = {c: base.commodities[c].initial_stock / need_t[c] for c in COMMODITIES}
+    return "about " + ", ".join(f"{d:.0f} days of {c}" for c, d in days.items())
+
+
+def rules_text(base: ls.Scenario, need_t: dict[str, float]) -> str:
+    """What the base's food and fuel rules do, from their settings."""
+    food, fuel = base.rationing.rules["food"].stretch, base.rationing.rules["fuel"].stretch
+    stock_days = base.commodities["food"].initial_stock / need_t["food"]
+    window = ("counting on no deliveries (its inflow window is 0)" if not food.inflow_window_days
+              else f"counting the last {food.inflow_window_days:g} days of deliveries")  # fmt: skip
+    fuel_window = (f"counts the last {fuel.inflow_window_days:g} days of deliveries"
+                   if fuel.inflow_window_days else "counts on no deliveries")  # fmt: skip
+    return (f"The food rule: below {food.trigger_days_of_supply:g} days of supply it engages (and "
+            f"stays engaged) and makes the stock last {food.horizon_days:g} days, {window}; the "
+            f"fuel rule {fuel_window} and spreads them with the stock over {fuel.horizon_days:g} "
+            f"days. A pipeline that delivers about the need keeps the food stock near its "
+            f"{stock_days:.0f} days, so the food rule engages only where random arrivals take the "
+            f"stock below {food.trigger_days_of_supply:g} days, and then rations although trucks "
+            "keep coming.")  # fmt: skip
+
+
+def lane_text(base: ls.Scenario, most: float) -> str:
+    """Whether the checkpoint's lanes limit the largest rate found (trucks/day)."""
+    regime = base.regimes["checkpoint"]
+    per_day = regime.inspection_lanes * 24 / regime.inspection_time_h.mean_value
+    if not np.isfinite(most):
+        return f"The lanes can inspect about {per_day:.0f} trucks a day."
+    use = most / per_day
+    return (f"The lanes can inspect about {per_day:.0f} trucks a day; the largest rate found, "
+            f"{most:g} a day, uses {use:.0%} of that" + (" (far from saturated)." if use < 0.5
+                                                        else ": queues add to the delays."))  # fmt: skip
+
+
 def search_settings(quick: bool) -> dict[str, object]:
     """The search across the input samples: K samples, replications per trial value, step
     (trucks/day). Fewer replications and a coarser step than the point answer (40, 0.25): the
@@ -259,7 +302,8 @@ def probability_plot(evaluations: pd.DataFrame) -> Figure:
 def main() -> None:
     args = arguments("minimum_capacity", __doc__.splitlines()[0])
     reps = 4 if args.quick else 40
-    need_t = daily_need(ls.load_scenario(CONFIG))
+    base = ls.load_scenario(CONFIG)
+    need_t = daily_need(base)
     mix = {c: round(need_t[c] / sum(need_t.values()), 4) for c in COMMODITIES}
     mix["food"] = round(1 - sum(v for c, v in mix.items() if c != "food"), 4)  # sums to 1
     scenario = ls.load_scenario(CONFIG, overrides=aid_overrides(mix))
@@ -305,13 +349,14 @@ def main() -> None:
         "a day keep each commodity at or above need on every day from 1 Dec 2022 to 30 Sep 2023, in at "
         f"least {PROBABILITY:.0%} of replications, if the checkpoint turns back 0 %, 10 % or 30 % of trucks?",
         "**What was run.** `configs/blockade_2023.toml` with the Lachin corridor under the historical "
-        "`checkpoint` regime from the first day (ICRC and peacekeepers only; one inspection lane, "
-        "exponential inspections of 1 h mean: assumptions). One humanitarian source sends 19 t trucks "
+        f"`checkpoint` regime from the first day ({checkpoint_text(base)}: assumptions). One "
+        "humanitarian source sends 19 t trucks "
         "(Poisson) carrying food, fuel and medicine in proportion to daily need by weight "
         f"({', '.join(f'{c} {s:.2%}' for c, s in mix.items())}; the need on the first day: "
         f"{', '.join(f'{c} {need_t[c]:.1f} t' for c in COMMODITIES)}). All other sources are off, "
-        "and the gas and power links are left intact. The initial stocks (about 30 days of food, "
-        "10 of fuel, 36 of medicine: assumptions) and local food production (10 % of need) are the "
+        f"and the gas and power links are left intact. The initial stocks ({stocks_text(base, need_t)}: "
+        "assumptions) and local food production "
+        f"({base.commodities['food'].production_per_day / need_t['food']:.0%} of need) are the "
         "historical scenario's. The search runs with the scenario's ration rules as calibrated "
         "(decisions by rule) and with the rules off. For each setting, denial rate and "
         f"commodity, the capacity search bisects the truck rate from 0 to 24 per day in steps of "
@@ -330,12 +375,7 @@ def main() -> None:
         "commodity needs roughly that rate. Initial stocks and local food production lower the "
         "threshold at first. Denials raise it by about 1 / (1 - denial probability). Random "
         "arrival days add a margin for the 90 % target.",
-        "**Decisions by rule.** The food rule is calibrated on a blockade: below 20 days of supply "
-        "it engages (and stays engaged) and makes the stock alone last 42 days, counting on no "
-        "deliveries (its inflow window is 0); the fuel rule counts the last 14 days of deliveries. "
-        "A pipeline that delivers about the need keeps the food stock near its 30 days, so the food "
-        "rule engages only where random arrivals take the stock below 20 days, and then rations "
-        "although trucks keep coming. " + rules_effect(table),
+        "**Decisions by rule.** " + rules_text(base, need_t) + " " + rules_effect(table),
     )
     report.text(
         "## Across what we don't know",
@@ -365,8 +405,8 @@ def main() -> None:
         "table writes them, with fewer replications per trial value than the point answer: a range "
         "says how much the answer could move, not how likely each value is.\n"
         "- The inspection time, the number of lanes and the denial probabilities are assumptions; no "
-        "per-truck figures are reported for the Lachin checkpoint ([standards:49]). At these rates the "
-        "single lane is far from saturated (about 24 inspections/day possible).\n"
+        "per-truck figures are reported for the Lachin checkpoint ([standards:49]). "
+        f"{lane_text(base, float(np.nanmax(wide[list(COMMODITIES)].to_numpy())))}\n"
         "- Medicine need is primary care (the kit norm, [standards:24]) plus chronic treatment and "
         "surgery and trauma, whose shares are ASSUMPTIONS (no sourced norm, [standards:29]).\n"
         "- 'At or above need on every day' is a strict target. A lower target (for example "
