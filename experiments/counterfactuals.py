@@ -4,10 +4,12 @@
     python experiments/counterfactuals.py --quick    # smoke run
 
 Runs every scenario of configs/scenarios/counterfactuals.toml with the same replication seeds
-(historical, no_blockade, roadblock_without_checkpoint, icrc_unhindered_after_june,
-energy_links_restored, aghdam_second_route), draws the overlay of days of supply and of share of
-need met, and tabulates days to first shortage, shortage days, share of need met and food
-energy (kcal/person/day), each as median and 5-95 % over replications.
+(historical, decisions_as_recorded, no_blockade, roadblock_without_checkpoint,
+icrc_unhindered_after_june, energy_links_restored, aghdam_second_route), draws the overlay of
+days of supply and of share of need met, and tabulates days to first shortage, shortage days,
+share of need met and food energy (kcal/person/day), each as median and 5-95 % over
+replications. Decisions follow the base's rules in every scenario but decisions_as_recorded
+(docs/policies.md); the report's text is computed from the runs and the configs.
 
 Across the input uncertainty: the same scenarios at K samples (32; 2 in the quick run) of the
 historical scenario's uncertain inputs (its ``[uncertainty]`` table, a seeded Latin
