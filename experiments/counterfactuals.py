@@ -241,7 +241,7 @@ def rules_switched_off(overrides: dict, rules: list[str]) -> list[str]:
 
 def added_convoys(overrides: dict, base_convoys) -> list[str]:
     """Convoy sources a scenario adds (not in the base): their rates are the scenario's own."""
-    names = {k.split(".")[1] for k in overrides if k.startswith("convoys.") and k.count(".") >= 1}
+    names = {k.split(".")[1] for k in overrides if k.startswith("convoys.")}
     return sorted(n for n in names if n not in base_convoys)
 
 
@@ -294,7 +294,8 @@ def what_it_shows(runs: pd.DataFrame, names: list[str], start: dt.date, last: dt
     med = run_medians(runs, metrics)
     b = med.loc[BASE]
     reps = int((runs[runs["scenario"] == BASE]["status"] == "ok").sum())
-    replayed = f"; {', '.join(recorded)} switches them off and replays the recorded decisions"
+    replayed = (f"; {', '.join(recorded)} switches them off and replays the recorded decisions "
+                "as dated caps")  # fmt: skip
     lines = [
         f"**What it shows.** Medians over the {reps} runs of each scenario. Rations and power "
         f"cuts are decided by the base's rules ({', '.join(f'`{r}`' for r in rules)}; "
@@ -350,7 +351,10 @@ def main() -> None:
     base = ls.load_scenario(base_path)
     start, last = base.start, base.end - dt.timedelta(days=1)
     rules = decision_rules(base)
-    recorded = [n for n, sc in config.scenarios.items() if rules_switched_off(sc.overrides, rules)]
+    rules_off = [n for n, sc in config.scenarios.items() if rules_switched_off(sc.overrides, rules)]
+    recorded = [n for n in rules_off  # every rule off, the recorded decisions as dated caps
+                if len(rules_switched_off(config.scenarios[n].overrides, rules)) == len(rules)
+                and "rationing.caps" in config.scenarios[n].overrides]  # fmt: skip
     population_changed = [n for n, sc in config.scenarios.items()
                           if any(k.startswith("population") for k in sc.overrides)]  # fmt: skip
     but = f" but {', '.join(population_changed)}" if population_changed else ""
@@ -429,7 +433,7 @@ def main() -> None:
     report.table(shown_differences(diffs))
     *per_scenario, overall = robustness_text(diffs, len(points))
     report.text("\n".join(per_scenario), overall)
-    but_recorded = f" but {', '.join(recorded)}" if recorded else ""
+    but_recorded = f" but {', '.join(rules_off)}" if rules_off else ""
     replays = (f" {', '.join(recorded)} replays the recorded decisions instead; its difference "
                f"to {BASE} is what the rules change." if recorded else "")  # fmt: skip
     added = {n: added_convoys(sc.overrides, base.convoys) for n, sc in config.scenarios.items()}
