@@ -408,7 +408,7 @@ def main() -> None:
     diffs = differences_table(values, point)
     samples_table(points).to_csv(args.out / "input_samples.csv", index=False)
     values.to_csv(args.out / "sample_values.csv", index=False)
-    diffs.to_csv(args.out / "differences_across_inputs.csv", index=False)
+    diffs.to_csv(args.out / "differences_over_samples.csv", index=False)
     report.text(what_it_shows(comparison.runs, comparison.names, start, last, rules, recorded))
     report.text(
         "## Across what we don't know",
@@ -426,7 +426,7 @@ def main() -> None:
         f"The {BASE} scenario itself across the samples (means over replications; 'written "
         f"values': the comparison above, {reps} replications):",
     )
-    report.table(base_table(values, point), "historical_across_inputs.csv")
+    report.table(base_table(values, point), "historical_over_samples.csv")
     report.text("Differences to the historical scenario, median and 5-95 % over the samples; "
                 "'written values' is the difference in the comparison above. Verdict: "
                 + "; ".join(f"'{k}': {v}" for k, v in VERDICTS.items()) + ".")  # fmt: skip

@@ -393,7 +393,7 @@ def main() -> None:
         "the samples, a hint from few samples rather than a measure. The answer per sample is "
         "in `minimum_by_sample.csv`.",
     )
-    report.table(summary, "minimum_across_inputs.csv")
+    report.table(summary, "minimum_over_samples.csv")
     report.text(
         "\n".join(robustness_text(summary, int(settings["samples"]), float(settings["step"])))
     )

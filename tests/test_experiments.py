@@ -39,8 +39,8 @@ EXPERIMENTS = {
         "overlay_share_met.png",
         "input_samples.csv",
         "sample_values.csv",
-        "historical_across_inputs.csv",
-        "differences_across_inputs.csv",
+        "historical_over_samples.csv",
+        "differences_over_samples.csv",
     ],
     "leningrad": [
         "days_of_supply_first_of_month.csv",
@@ -59,7 +59,7 @@ EXPERIMENTS = {
         "search_evaluations.csv",
         "search_probability.png",
         "minimum_by_sample.csv",
-        "minimum_across_inputs.csv",
+        "minimum_over_samples.csv",
     ],
 }
 ACROSS_INPUTS = ("counterfactuals", "minimum_capacity")  # reports with the input uncertainty
@@ -163,7 +163,7 @@ def test_counterfactual_differences_are_paired_by_sample(run_experiment):
     sample of every headline metric."""
     out, _, done = run_experiment("counterfactuals")
     assert done.returncode == 0, done.stderr[-3000:]
-    diffs = pd.read_csv(out / "differences_across_inputs.csv").set_index(["scenario", "metric"])
+    diffs = pd.read_csv(out / "differences_over_samples.csv").set_index(["scenario", "metric"])
     food = diffs.loc[("energy_links_restored", "days_to_first_shortage:food")]
     assert food["verdict"] == "none" and food["median"] == 0.0
     values = pd.read_csv(out / "sample_values.csv")
