@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -24,9 +25,10 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 
 
-def arguments(name: str, description: str, argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the experiment's options, then check and create its output folder (refusing, with
-    exit status 2, a folder lachin-sim did not write)."""
+def arguments(name: str, description: str, argv: list[str] | None = None,
+              extra: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:  # fmt: skip
+    """Parse the experiment's options (``extra`` adds the experiment's own), then check and
+    create its output folder (refusing, with exit status 2, a folder lachin-sim did not write)."""
     from lachin_sim.cli import _positive_int
     from lachin_sim.errors import ConfigError
     from lachin_sim.outputs.folders import prepare_output_dir
@@ -41,6 +43,8 @@ def arguments(name: str, description: str, argv: list[str] | None = None) -> arg
     parser.add_argument(
         "--workers", type=_positive_int, help="parallel workers (default: all cores)"
     )
+    if extra is not None:
+        extra(parser)
     args = parser.parse_args(argv)
     args.out, args.report = output_paths(name, args.quick, args.out, args.report)
     try:

@@ -30,6 +30,7 @@ interrupted run reuses the searches it finished (sample_searches.jsonl).
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 from pathlib import Path
@@ -148,6 +149,29 @@ def search_settings(quick: bool) -> dict[str, object]:
     if quick:
         return {"samples": 2, "replications": 2, "step": 1.0}
     return {"samples": 16, "replications": 20, "step": 0.5}
+
+
+def search_options(parser: argparse.ArgumentParser) -> None:
+    """The experiment's own options: the search's precision against its run time (the full
+    settings take about 5 h on 2 shared cores; the report states the settings it ran with)."""
+    from lachin_sim.cli import _positive_int
+
+    def positive(text: str) -> float:
+        value = float(text)
+        if not (0 < value < float("inf")):
+            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+        return value
+
+    parser.add_argument("--replications", type=_positive_int,
+                        help="replications per trial value of the point answer (default 40; quick 4)")  # fmt: skip
+    parser.add_argument("--step", type=positive,
+                        help="trucks/day between trial values of the point answer (default 0.25; quick 1)")  # fmt: skip
+    parser.add_argument("--samples", type=_positive_int,
+                        help="input samples searched across the uncertainty (default 16; quick 2)")  # fmt: skip
+    parser.add_argument("--sample-replications", type=_positive_int,
+                        help="replications per trial value at each sample (default 20; quick 2)")  # fmt: skip
+    parser.add_argument("--sample-step", type=positive,
+                        help="trucks/day between trial values at each sample (default 0.5; quick 1)")  # fmt: skip
 
 
 class SearchLog:
@@ -300,8 +324,9 @@ def probability_plot(evaluations: pd.DataFrame) -> Figure:
 
 
 def main() -> None:
-    args = arguments("minimum_capacity", __doc__.splitlines()[0])
-    reps = 4 if args.quick else 40
+    args = arguments("minimum_capacity", __doc__.splitlines()[0], extra=search_options)
+    reps = args.replications or (4 if args.quick else 40)
+    step = args.step or (1.0 if args.quick else 0.25)
     base = ls.load_scenario(CONFIG)
     need_t = daily_need(base)
     mix = {c: round(need_t[c] / sum(need_t.values()), 4) for c in COMMODITIES}
@@ -314,7 +339,7 @@ def main() -> None:
                 answer = ls.minimum_parameter(
                     scenario, PARAMETER, metric=f"shortage_days:{commodity}", target=0.0,
                     better="lower", probability=PROBABILITY, low=0.0, high=24.0,
-                    step=0.25 if not args.quick else 1.0, replications=reps, seed=1,
+                    step=step, replications=reps, seed=1,
                     workers=args.workers,
                     overrides={"regimes.checkpoint.denial_probability": denial, **rule_overrides})  # fmt: skip
                 rows.append({"rules": rules, "denial probability": denial, "commodity": commodity,
@@ -331,6 +356,10 @@ def main() -> None:
     wide["all three"] = all_three(wide)
 
     settings = search_settings(args.quick)
+    for key, value in (("samples", args.samples), ("replications", args.sample_replications),
+                       ("step", args.sample_step)):  # fmt: skip
+        if value is not None:
+            settings[key] = value
     sets = {**aid_overrides(mix), "regimes.checkpoint.denial_probability": 0.0,
             **RULES[SAMPLED_RULES]}  # fmt: skip
     inputs, dropped = free_inputs(scenario.uncertainty, sets)
@@ -360,7 +389,7 @@ def main() -> None:
         "historical scenario's. The search runs with the scenario's ration rules as calibrated "
         "(decisions by rule) and with the rules off. For each setting, denial rate and "
         f"commodity, the capacity search bisects the truck rate from 0 to 24 per day in steps of "
-        f"{0.25 if not args.quick else 1.0:g}. It runs {reps} replications per trial value, with the "
+        f"{step:g}. It runs {reps} replications per trial value, with the "
         "same seeds at every value.",
     )
     report.text("## Answer", "Smallest trucks/day meeting the target (NaN: none up to 24/day). "
@@ -412,7 +441,10 @@ def main() -> None:
         "- 'At or above need on every day' is a strict target. A lower target (for example "
         "`share_met:food` >= 0.95) gives smaller numbers; rerun `ls.minimum_parameter` with another metric.",
     )
-    report.write("python experiments/minimum_capacity.py" + (" --quick" if args.quick else ""))
+    report.write("python experiments/minimum_capacity.py" + (" --quick" if args.quick else "")
+                 + "".join(f" --{name.replace('_', '-')} {getattr(args, name):g}"
+                           for name in ("replications", "step", "samples", "sample_replications",
+                                        "sample_step") if getattr(args, name) is not None))  # fmt: skip
 
 
 if __name__ == "__main__":

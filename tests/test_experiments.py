@@ -182,3 +182,17 @@ def test_minimum_capacity_has_an_answer_per_sample(run_experiment):
     assert set(by_sample["sample"]) == set(range(-1, samples))
     assert len(by_sample) == (samples + 1) * by_sample["denial probability"].nunique()
     assert (by_sample["all three"] >= by_sample["food"]).all()
+
+
+@pytest.mark.parametrize("option", ["--step=-1", "--step=inf", "--sample-step=nan", "--samples=0",
+                                    "--replications=2.5"])  # fmt: skip
+def test_minimum_capacity_search_options_are_checked_before_anything_is_written(option, tmp_path):
+    """A bad search setting is one usage line, exit 2, and no output folder."""
+    out = tmp_path / "out"
+    process = subprocess.run(
+        [sys.executable, str(REPO / "experiments" / "minimum_capacity.py"), option, "--out", str(out)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert process.returncode == 2, process.stderr
+    assert "Traceback" not in process.stderr and option.split("=")[0] in process.stderr
+    assert not out.exists()
