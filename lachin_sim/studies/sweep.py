@@ -71,7 +71,8 @@ class RunTask:
 # Worker side: runs a batch of tasks; a failing run is recorded, never raised.
 # --------------------------------------------------------------------------------------------
 _BASES: dict[str, dict] = {}  # base key -> {"raw", "source", "points", "commodities", "keep"}
-_SCENARIOS: dict[tuple[str, int], Scenario] = {}
+_SCENARIOS: dict[tuple[str, int], Scenario] = {}  # the last few points' scenarios, oldest first
+SCENARIOS_KEPT = 8  # a batch's runs are consecutive points: a few suffice; ~60 kB each (blockade)
 
 
 def register_base(key: str, raw: dict, source: str, points: list[dict], commodities: list[str],
@@ -111,11 +112,13 @@ def _exit_with_parent() -> None:
 def _scenario(key: str, point_id: int) -> Scenario:
     from lachin_sim.config.validation import validate_scenario
 
-    cached = _SCENARIOS.get((key, point_id))
+    cached = _SCENARIOS.pop((key, point_id), None)
     if cached is None:
         base = _BASES[key]
         cached = validate_scenario(base["raw"], base["source"], overrides=base["points"][point_id])
-        _SCENARIOS[(key, point_id)] = cached
+    _SCENARIOS[(key, point_id)] = cached  # now the newest
+    while len(_SCENARIOS) > SCENARIOS_KEPT:  # a study of a million points must not keep them all
+        del _SCENARIOS[next(iter(_SCENARIOS))]
     return cached
 
 
