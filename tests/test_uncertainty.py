@@ -517,6 +517,13 @@ def test_a_study_holds_no_per_run_bands_and_asks_series_of_the_band_runs_only(tm
     assert quantiles_calls == []  # no per-point bands computed, none held
     assert asked == [i < 5 for i in range(len(asked))]  # series of the band runs only
     assert study.spec["band_runs"] == 5 and len(study.bands) and study.bands["q50"].notna().any()
+    chunks = sorted((tmp_path / "study" / "runs" / "chunks").glob("chunk-*.npz"))
+    on_disk = 0
+    for path in chunks:
+        with np.load(path) as z:
+            on_disk += len(z["series"])
+    assert on_disk == 5  # no NaN series written for the other runs
+    assert_same_study(study, small_study(out=tmp_path / "study", resume=True))  # read back
     inner = pd.read_csv(tmp_path / "study" / "runs" / "bands.csv")
     assert inner.empty and list(inner.columns) == ["point_id", "series", "commodity", "date",
                                                    "q05", "q25", "q50", "q75", "q95"]  # fmt: skip

@@ -727,7 +727,10 @@ class _Store:
                 rows = json.loads(bytes(z["rows"]).decode())
                 series = z["series"]
                 has = z["has_series"]
-                results = [(r[0], r[1], r[2], r[3], series[i] if has[i] else None)
+                # the series of the runs that have one, in order (chunks of earlier versions: a
+                # NaN series for every run, so one per row)
+                at = range(len(rows)) if len(series) == len(rows) else np.cumsum(has) - 1
+                results = [(r[0], r[1], r[2], r[3], series[at[i]] if has[i] else None)
                            for i, r in enumerate(rows)]  # fmt: skip
             state.forget(state.add(results))
 
@@ -735,9 +738,10 @@ class _Store:
         """One file per finished batch, renamed into place when whole."""
         rows = [(r[0], r[1], r[2], r[3]) for r in results]
         shape = state.shape
-        series = np.stack([r[4] if r[4] is not None else np.full(shape, np.nan, np.float32)
-                           for r in results])  # fmt: skip
         has = np.array([r[4] is not None for r in results])
+        # only the runs that have a series (a study sends few): no NaN series on disk per run
+        series = (np.stack([r[4] for r in results if r[4] is not None]) if has.any()
+                  else np.zeros((0, *shape), np.float32))  # fmt: skip
         bands = (np.stack([state.bands[p] for p in completed]) if completed
                  else np.zeros((0, len(QUANTILES), *shape), np.float32))  # fmt: skip
         self._count += 1
