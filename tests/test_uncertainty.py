@@ -491,3 +491,49 @@ def test_headline_metrics_follow_the_scenario():
     raw["health"] = {}
     names = headline_metrics(validate_scenario(raw, "<tiny>"), ("2023-01-20",))
     assert names[4:] == ["food_kcal_per_person_day@2023-01-20:all", "excess_deaths:all"]
+
+
+def test_a_study_holds_no_per_run_bands_and_asks_series_of_the_band_runs_only(tmp_path,
+                                                                             monkeypatch):  # fmt: skip
+    """Memory flat in the number of runs (issue 13): every point of a study is its own sweep
+    point, so per-point bands in the sweep engine would be one band table per run (~1 MB each
+    for blockade_2023, held to the end); and only the first BAND_RUNS runs send their series."""
+    unc = sys.modules["lachin_sim.studies.uncertainty"]
+    monkeypatch.setattr(unc, "BAND_RUNS", 5)
+    quantiles_calls: list[int] = []
+    real_quantiles = SWEEP_MODULE._State._quantiles
+    monkeypatch.setattr(SWEEP_MODULE._State, "_quantiles",
+                        lambda self, point: quantiles_calls.append(point) or real_quantiles(self, point))  # fmt: skip
+    asked: list[bool] = []
+    real_batch = SWEEP_MODULE.run_batch
+
+    def spy(batch):
+        asked.extend(task.with_series for task in batch[1])
+        return real_batch(batch)
+
+    monkeypatch.setattr(SWEEP_MODULE, "run_batch", spy)
+    study = small_study(out=tmp_path / "study")
+    assert len(study.runs) == len(asked) == 4 * (len(INPUTS) + 2) * 2
+    assert quantiles_calls == []  # no per-point bands computed, none held
+    assert asked == [i < 5 for i in range(len(asked))]  # series of the band runs only
+    assert study.spec["band_runs"] == 5 and len(study.bands) and study.bands["q50"].notna().any()
+    chunks = sorted((tmp_path / "study" / "runs" / "chunks").glob("chunk-*.npz"))
+    on_disk = 0
+    for path in chunks:
+        with np.load(path) as z:
+            on_disk += len(z["series"])
+    assert on_disk == 5  # no NaN series written for the other runs
+    assert_same_study(study, small_study(out=tmp_path / "study", resume=True))  # read back
+    inner = pd.read_csv(tmp_path / "study" / "runs" / "bands.csv")
+    assert inner.empty and list(inner.columns) == ["point_id", "series", "commodity", "date",
+                                                   "q05", "q25", "q50", "q75", "q95"]  # fmt: skip
+
+
+def test_workers_keep_the_scenarios_of_the_last_few_points_only(monkeypatch):
+    """A worker validates each point's scenario once and keeps only the newest few, so a study
+    of a million points does not hold a million scenarios (issue 13)."""
+    monkeypatch.setattr(SWEEP_MODULE, "_SCENARIOS", {})
+    study = ls.uncertainty(study_scenario(), samples=12, method="mc", seed=3, executor="serial",
+                           progress=False, plots=False)  # fmt: skip
+    assert len(study.samples) == 12
+    assert 0 < len(SWEEP_MODULE._SCENARIOS) <= SWEEP_MODULE.SCENARIOS_KEPT < 12

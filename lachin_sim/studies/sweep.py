@@ -54,7 +54,7 @@ QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 SERIES = ("days_of_supply", "share_met")
 
 
-NOT_IDENTITY = ("source", "heatmap_metrics")  # spec keys that change no run (not in the digest)
+NOT_IDENTITY = ("source", "heatmap_metrics", "point_bands")  # change no run (not in the digest)
 BAND_REPLICATIONS = 1000  # fan-chart bands use at most this many replications of each point
 
 
@@ -71,7 +71,8 @@ class RunTask:
 # Worker side: runs a batch of tasks; a failing run is recorded, never raised.
 # --------------------------------------------------------------------------------------------
 _BASES: dict[str, dict] = {}  # base key -> {"raw", "source", "points", "commodities", "keep"}
-_SCENARIOS: dict[tuple[str, int], Scenario] = {}
+_SCENARIOS: dict[tuple[str, int], Scenario] = {}  # the last few points' scenarios, oldest first
+SCENARIOS_KEPT = 8  # a batch's runs are consecutive points: a few suffice; ~60 kB each (blockade)
 
 
 def register_base(key: str, raw: dict, source: str, points: list[dict], commodities: list[str],
@@ -111,11 +112,13 @@ def _exit_with_parent() -> None:
 def _scenario(key: str, point_id: int) -> Scenario:
     from lachin_sim.config.validation import validate_scenario
 
-    cached = _SCENARIOS.get((key, point_id))
+    cached = _SCENARIOS.pop((key, point_id), None)
     if cached is None:
         base = _BASES[key]
         cached = validate_scenario(base["raw"], base["source"], overrides=base["points"][point_id])
-        _SCENARIOS[(key, point_id)] = cached
+    _SCENARIOS[(key, point_id)] = cached  # now the newest
+    while len(_SCENARIOS) > SCENARIOS_KEPT:  # a study of a million points must not keep them all
+        del _SCENARIOS[next(iter(_SCENARIOS))]
     return cached
 
 
@@ -383,6 +386,7 @@ def run_sweep(
     metric_dates: tuple[str, ...] = (),
     series_runs: int = 0,
     series_sink: Callable[[int, np.ndarray], None] | None = None,
+    point_bands: bool = True,
 ) -> SweepResult:
     """The engine behind :func:`sweep` and the ``lachin-sim sweep`` command. ``heatmap_metrics``
     are recorded in the spec for redrawing the figures (they change no run).
@@ -391,6 +395,9 @@ def run_sweep(
     to every run's metrics (``food_kcal_per_person_day@DATE:<group>``); the first
     ``series_runs`` runs (by run id) also send their daily series, and ``series_sink(run_id,
     series)`` receives each (those of a resumed session too), a (SERIES, commodity, date) array.
+    ``point_bands=False`` computes no per-point bands (``bands`` is empty): a study whose every
+    point is one run (an uncertainty study) would otherwise hold a band table per run, about
+    1 MB each, and workers then send series only for the first ``series_runs`` runs.
     """
     if executor not in EXECUTORS:
         raise ConfigError(
@@ -439,6 +446,8 @@ def run_sweep(
     if series_runs:
         spec["series_runs"] = int(series_runs)
     spec["heatmap_metrics"] = list(heatmap_metrics)
+    if not point_bands:  # not in the identity: the runs are the same either way
+        spec["point_bands"] = False
     spec["sweep_sha256"] = _digest({k: v for k, v in spec.items() if k not in NOT_IDENTITY})
     tasks = [
         RunTask(
@@ -446,7 +455,7 @@ def run_sweep(
             p,
             r,
             run_seeds[r],
-            r < band_reps or p * replications + r < series_runs,
+            (point_bands and r < band_reps) or p * replications + r < series_runs,
         )
         for p in range(len(points))
         for r in range(replications)
@@ -570,7 +579,7 @@ class _State:
     def __init__(self, spec: dict, n_points: int, replications: int, commodities: list[str],
                  n_dates: int):  # fmt: skip
         self.spec, self.replications = spec, replications
-        self.band_reps = spec["band_replications"]
+        self.band_reps = spec["band_replications"] if spec.get("point_bands", True) else 0
         self.shape = (len(SERIES), len(commodities), n_dates)
         self.done: set[int] = set()
         self.metric_index: dict[str, int] = {}  # metric name -> position in the value arrays
@@ -709,7 +718,7 @@ class _Store:
         """Read back every chunk of an earlier session (resume). The bands of points already
         complete are read first, so that only incomplete points' series are held in memory."""
         paths = sorted(self.chunks.glob("chunk-*.npz"))
-        for path in paths:
+        for path in paths if state.band_reps else ():  # no per-point bands: none to read
             with np.load(path, allow_pickle=False) as z:
                 for p, q in zip(z["band_points"].tolist(), z["bands"], strict=True):
                     state.bands.setdefault(int(p), q)
@@ -718,7 +727,10 @@ class _Store:
                 rows = json.loads(bytes(z["rows"]).decode())
                 series = z["series"]
                 has = z["has_series"]
-                results = [(r[0], r[1], r[2], r[3], series[i] if has[i] else None)
+                # the series of the runs that have one, in order (chunks of earlier versions: a
+                # NaN series for every run, so one per row)
+                at = range(len(rows)) if len(series) == len(rows) else np.cumsum(has) - 1
+                results = [(r[0], r[1], r[2], r[3], series[at[i]] if has[i] else None)
                            for i, r in enumerate(rows)]  # fmt: skip
             state.forget(state.add(results))
 
@@ -726,9 +738,10 @@ class _Store:
         """One file per finished batch, renamed into place when whole."""
         rows = [(r[0], r[1], r[2], r[3]) for r in results]
         shape = state.shape
-        series = np.stack([r[4] if r[4] is not None else np.full(shape, np.nan, np.float32)
-                           for r in results])  # fmt: skip
         has = np.array([r[4] is not None for r in results])
+        # only the runs that have a series (a study sends few): no NaN series on disk per run
+        series = (np.stack([r[4] for r in results if r[4] is not None]) if has.any()
+                  else np.zeros((0, *shape), np.float32))  # fmt: skip
         bands = (np.stack([state.bands[p] for p in completed]) if completed
                  else np.zeros((0, len(QUANTILES), *shape), np.float32))  # fmt: skip
         self._count += 1

@@ -247,7 +247,8 @@ def uncertainty(
                       seed, executor=executor, workers=workers, scheduler=scheduler,
                       out=folder / "runs" if folder is not None else None, resume=resume,
                       progress=progress, band_replications=1, metric_dates=tuple(dates),
-                      series_runs=BAND_RUNS, series_sink=collector.add)  # fmt: skip
+                      series_runs=BAND_RUNS, series_sink=collector.add,
+                      point_bands=False)  # fmt: skip
     spec = {
         "package_version": __version__, "source": source, "method": method, "samples": samples,
         "points": len(points), "replications": replications, "seed": seed,
