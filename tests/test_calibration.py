@@ -39,6 +39,7 @@ def test_cumulative_delivered_matches_the_convoy_log(scenario):
     assert stocks_delivered.iloc[-1] == pytest.approx(series.iloc[-1])
 
 
+@pytest.mark.slow  # quick mode stays near a minute; CI runs it
 def test_calibration_recovers_a_rate_from_a_series_the_model_generated(scenario):
     """Fitting to the model's own mean cumulative deliveries at a known rate recovers that rate,
     with zero fit error, and the per-seed interval covers it."""

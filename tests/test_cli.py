@@ -151,6 +151,7 @@ def test_seed_option_changes_the_convoy_log(run_cli, configs_dir, tmp_path):
     assert logs[1] != logs[2]
 
 
+@pytest.mark.slow  # quick mode stays near a minute; CI runs it
 def test_module_entry_point_runs_end_to_end(configs_dir, tmp_path):
     """`python -m lachin_sim run` in a fresh process exits 0 and writes the result folder."""
     out = tmp_path / "r"

@@ -34,9 +34,17 @@ DOC = REPO / "docs" / "sweeps.md"
 HISTORICAL = REPO / "docs" / "historical_scenario.md"
 BLOCK = re.compile(r"^```(python|toml)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 NOT_RUN = "# not run"
-# slow: a LocalCluster takes seconds to start; a calibration or an uncertainty study runs
-# dozens of simulations (each block takes 15-30 s on a loaded 2-core machine)
-SLOW_MARKERS = ('executor="dask"', "calibrate(", "ls.uncertainty(")
+# slow: a LocalCluster takes seconds to start; a calibration, an uncertainty study, a sweep, a
+# comparison or a capacity search runs dozens of simulations (each block takes 5-30 s on a
+# loaded 2-core machine); CI runs them all with --slow
+SLOW_MARKERS = (
+    'executor="dask"',
+    "calibrate(",
+    "ls.uncertainty(",
+    "ls.sweep(",
+    "ls.compare(",
+    "ls.minimum_parameter(",
+)
 SLOW_TIMEOUT_S = 300  # a cluster that never comes up fails the test instead of hanging the run
 
 

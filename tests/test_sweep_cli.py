@@ -235,6 +235,7 @@ def _reduced(design: Design) -> Design:
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+@pytest.mark.slow  # quick mode stays near a minute; CI runs it
 def test_shipped_sweep_config_is_valid(path):
     """Each shipped sweep config loads, every design point gives a valid scenario, its kept run
     ids exist, and a reduced design (two values per parameter, one replication) runs with every

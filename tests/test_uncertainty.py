@@ -226,6 +226,7 @@ def sobol_study() -> ls.UncertaintyResult:
                           executor="serial", progress=False, seed=3)  # fmt: skip
 
 
+@pytest.mark.slow  # quick mode stays near a minute; CI runs it
 def test_an_input_that_does_nothing_has_zero_indices(sobol_study):
     """jitter_h is unused by a Poisson schedule: with common random numbers its runs are
     identical whatever its value, so its Sobol' indices are 0; the initial stock's are not."""
@@ -255,6 +256,7 @@ def test_only_inert_inputs_leave_all_the_variance_to_the_schedules():
     assert row["share_schedule"] == 1.0
 
 
+@pytest.mark.slow  # quick mode stays near a minute; CI runs it
 def test_study_tables_fit_together(sobol_study):
     study = sobol_study
     n_points = 32 * (len(INPUTS) + 2)
@@ -323,6 +325,7 @@ def serial_study() -> ls.UncertaintyResult:
     return small_study()
 
 
+@pytest.mark.slow  # quick mode stays near a minute; CI runs it
 def test_processes_with_one_or_two_workers_equal_serial(serial_study):
     for workers in (1, 2):
         assert_same_study(serial_study, small_study(executor="processes", workers=workers))
@@ -412,6 +415,7 @@ def study_file(tmp_path):
     return path
 
 
+@pytest.mark.slow  # quick mode stays near a minute; CI runs it
 def test_the_command_writes_the_tables_and_figures(run_cli, study_file, tmp_path):
     out = tmp_path / "out"
     res = run_cli("uncertainty", study_file, "--samples", 4, "--method", "sobol",
