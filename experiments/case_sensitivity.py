@@ -13,7 +13,7 @@ their indices compare with the study's.
     python experiments/case_sensitivity.py berlin results/berlin_morris
     python experiments/case_sensitivity.py leningrad results/leningrad_morris
 
-The figure goes to docs/cases/figures/<case>_sensitivity.png, the table to stdout and to
+The figure goes to docs/cases/figures/<case>_sensitivity.png (``_sobol.png`` for Sobol'), the table to stdout and to
 <study>/case_table.md. Nothing is run: it only reads the study's tables.
 """
 
@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.study / "case_table.md").write_text(table + "\n", encoding="utf-8")
     shown = [m for m in case["results"]
              if result.sensitivity.loc[result.sensitivity["metric"] == m, "value"].notna().any()]  # fmt: skip
-    figure = REPO / "docs" / "cases" / "figures" / f"{args.case}_sensitivity.png"
+    suffix = "_sobol" if result.spec["method"] == "sobol" else ""
+    figure = REPO / "docs" / "cases" / "figures" / f"{args.case}_sensitivity{suffix}.png"
     sensitivity_bars(result, metrics=shown, top=6).savefig(figure, dpi=110)
     print(f"figure: {figure.relative_to(REPO)}")
     return 0
