@@ -171,6 +171,10 @@ def _parser() -> argparse.ArgumentParser:
     unc.add_argument("--seed", type=_seed, default=0, help="root seed of samples and runs")
     unc.add_argument("--dates", nargs="+", default=[], metavar="YYYY-MM-DD",
                      help="also report food energy per person per day on these dates")  # fmt: skip
+    unc.add_argument("--metrics", nargs="+", metavar="NAME",
+                     help="summary metrics to split and rank (default: days to first shortage "
+                     "and share of need met of each commodity with a need, food energy on "
+                     "--dates, excess deaths with health on)")  # fmt: skip
     unc.add_argument("--out", help="study folder (default: results/<config name>_uncertainty)")
     unc.add_argument("--workers", type=_positive_int, help="parallel workers (default: all cores)")
     unc.add_argument("--executor", choices=EXECUTORS, default="processes")
@@ -539,7 +543,7 @@ def _uncertainty(args: argparse.Namespace) -> int:
     check_output_dir(out, "uncertainty")
     study = uncertainty(args.config, samples=args.samples, replications=args.replications,
                         method=args.method, seed=args.seed, dates=args.dates,
-                        overrides=overrides, executor=args.executor, workers=args.workers,
+                        metrics=args.metrics, overrides=overrides, executor=args.executor, workers=args.workers,
                         scheduler=args.scheduler, out=out, resume=args.resume,
                         plots=not args.no_plots)  # fmt: skip
     print(study.summary())

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 import tomllib
 
 import numpy as np
 import pandas as pd
 import pytest
+import uncertainty_checks
 from conftest import REPO
 from ledger_checks import assert_consumption_bounds, assert_population_identity, assert_stock_ledger
 from test_data import cited_segments, config_units, numbers_in
@@ -86,6 +88,64 @@ def basket_kcal(s: ls.Scenario) -> float:
 
 def day(s: ls.Scenario, date: str) -> float:
     return s.day_of(dt.date.fromisoformat(date))
+
+
+# ---- the uncertain inputs: their options, derived from the rows like the written values -------
+FOG_MEAN_DAYS = 0.5  # mean length of a seasonal fog closure (A12), as in the config
+
+
+def food_stocks(s: ls.Scenario, days: float, share: float) -> dict[str, float]:
+    """Each rationed item's stock (t, to 0.1 t) for ``days`` of the residents' consumption at
+    ``share`` of their need plus the garrison's 37 days at full need (A2, A5)."""
+    garrison = value("food_days_garrison") * value("allied_garrison_berlin")
+    residents = value("west_berlin_population@1948-08-31")
+    return {c: round(value(r) * (days * share + garrison / residents), 1)
+            for c, r in FOOD_ROWS.items()}  # fmt: skip
+
+
+def _date(day: int) -> dt.date:
+    return dt.date(1948, 6, 24) + dt.timedelta(days=day)
+
+
+def airlift_schedule(fog_rate: float, unit: float) -> dict[str, object]:
+    """The airlift's three rate lists and the 3 Nov closure for seasonal fog at ``fog_rate``
+    closures a flying day (A12) and every row times ``unit`` (1, metric tonnes; 0.907185, short
+    tons, A13): the config's arithmetic (docs, derived numbers) with these two numbers."""
+    open_factor = 1 + fog_rate * FOG_MEAN_DAYS  # flying time lost to seasonal fog, Nov-Feb
+    nov = (value("daily_average_first_winter_month") * 28 * open_factor + value("fog_loss")) / 28
+    jan = value("monthly_tonnage") * open_factor / 31
+    first = 2 * value("tons_first_five_days") / 5 - value("airlift_first_organized_day")
+    total = [("1948-06-26", value("airlift_first_organized_day")), ("1948-07-01", first),
+             ("1948-07-17", value("daily_tonnage_milestone")),
+             ("1948-07-31", value("daily_tonnage_end_july")),
+             ("1948-08-31", value("daily_tonnage_end_august")), ("1948-11-01", nov),
+             ("1948-11-29", nov), ("1949-01-01", jan), ("1949-02-01", jan),
+             ("1949-05-12", value("late_average_daily")), ("1949-08-01", value("late_average_daily")),
+             ("1949-09-30", 0.0)]  # fmt: skip
+    total = [(dt.date.fromisoformat(d), rate * unit) for d, rate in total]
+
+    def at(date: dt.date) -> float:  # the whole lift's rate, linear between its dates
+        for (d0, r0), (d1, r1) in itertools.pairwise(total):
+            if d0 <= date <= d1:
+                return r0 + (r1 - r0) * (date - d0).days / (d1 - d0).days
+        raise ValueError(date)
+
+    plan = value("food_tons_per_day")
+    days = range((total[0][0] - _date(0)).days, (total[-1][0] - _date(0)).days + 1)
+    up = next(d for d in days if at(_date(d)) >= plan)  # the first day the lift passes the plan
+    down = max(d for d in days if at(_date(d)) >= plan)  # the last
+    dates = sorted({d for d, _ in total} | {_date(up - 1), _date(up), _date(down), _date(down + 1)})
+    food = [(d, min(at(d), plan)) for d in dates]
+    rest = [(d, at(d) - f) for d, f in food]
+    lists = {"airlift_food": food, "airlift_coal_and_fuel": rest, "airlift_total": total}
+    hours = value("fog_loss") / nov * 24  # the 3 Nov closure: as long as 1,500 t takes
+    end = dt.datetime(1948, 11, 3, 8) + dt.timedelta(minutes=round(hours * 60))
+    out: dict[str, object] = {f"convoys.{name}.rates": [{"date": d, "per_day": round(r, 2)}
+                                                        for d, r in rates]
+                              for name, rates in lists.items()}  # fmt: skip
+    out["corridors.air.events.0.end"] = end
+    out["corridors.air.random_closures.rate_per_day"] = fog_rate
+    return out
 
 
 # ---- the facts --------------------------------------------------------------------------------
@@ -477,3 +537,109 @@ def test_the_run_figures_draw_rations_given_as_an_amount_per_person(make_raw):
     assert sum("ration card" in label for label in labels) == 1
     assert any("food ration 50%" in label for label in labels)
     depletion(ls.simulate(s))  # draws without error
+
+
+# ---- what we don't know: the [uncertainty] table ---------------------------------------------
+def uncertain(s: ls.Scenario, path: str, option: int) -> dict[str, object]:
+    """The overrides of one option of a choice input (its field and its linked fields)."""
+    return dict(s.uncertainty[path].end_overrides(path)[option][1])
+
+
+def test_the_uncertainty_table_validates(run_cli):
+    """Every input names a field of the case and the case is valid at each end of every range
+    (each option of every choice, with its linked fields)."""
+    done = run_cli("validate", CONFIG)
+    assert done.code == 0, done.err
+    assert "18 uncertain inputs (valid at the ends of their ranges)" in done.out
+
+
+def test_the_written_values_lie_inside_their_ranges():
+    """Each number as written lies in its input's range, and for each choice exactly one option
+    (with its linked values) gives the scenario as written."""
+    assert uncertainty_checks.written_problems(CONFIG) == []
+
+
+def test_every_assumption_has_an_uncertain_input_or_a_reason(base):
+    """The page's table maps each numbered assumption (A1-A23) and each disagreement of the
+    sources to the inputs that vary it, or says why none does; every input is on it, and an
+    input's note cites only assumptions it is mapped to."""
+    text = DOCS.read_text(encoding="utf-8")
+    labels = {f"A{n}" for n in re.findall(r"^\| A(\d+) \|", text.split("## The assumptions")[1]
+                                             .split("\n## ")[0], flags=re.MULTILINE)}  # fmt: skip
+    assert len(labels) == 23
+    mapping = uncertainty_checks.page_mapping(text)
+    assert uncertainty_checks.mapping_problems(base, labels, mapping) == []
+    assert {k for k in mapping if k.startswith("D")} >= {"D1", "D2", "D3", "D4", "D5", "D6", "D7"}
+
+
+def test_the_stock_options_are_the_sources_days():
+    """The food-stock input's options are 27, 30, 35 (written) and 36 days of the residents'
+    consumption at the 1,800 kcal ration, and 35 days at full need (A2), each item in the
+    plan's proportions; the coal options are 10, 35 and 45 days of the June draw; the liquid
+    fuel stock is 10 weeks of each need."""
+    s = ls.load_scenario(CONFIG)
+    share = value("average_ration_kcal") / basket_kcal(s)
+    readings = [(value("food_days_population"), share), (value("food_days@1948-06-25"), share),
+                (value("food_days@1948-06-24/tusa"), share),
+                (value("food_days@1948-06-24/dibacco"), share),
+                (value("food_days@1948-06-24/tusa"), 1.0)]  # fmt: skip
+    path = "commodities.flour_wheat.initial_stock"
+    for k, (days, part) in enumerate(readings):
+        want = {f"commodities.{c}.initial_stock": t for c, t in food_stocks(s, days, part).items()}
+        assert uncertain(s, path, k) == want, k
+    june = 1000 + s.commodities["coal"].uses["households_and_industry"].need_per_person_day * value(
+        "west_berlin_population@1948-08-31")  # fmt: skip
+    coal = s.uncertainty["commodities.coal.initial_stock"].options
+    half = 7 * value("petrol_weeks_rationed") / 2  # days: half of the 10 weeks
+    assert coal == pytest.approx([value("power_plant_coal_days") * june, half * june,
+                                  value("coal_days@1948-06-24/tusa") * june], rel=1e-6)  # fmt: skip
+    fuel = "commodities.liquid_fuel.uses.transport.need_per_day"
+    for k, need in enumerate(s.uncertainty[fuel].options):
+        stock = uncertain(s, fuel, k)["commodities.liquid_fuel.initial_stock"]
+        assert stock == 7 * value("petrol_weeks_rationed") * need
+
+
+FOG_PATH = "corridors.air.random_closures.rate_per_day"
+
+
+@pytest.mark.parametrize("option", range(6))
+def test_each_airlift_option_is_the_schedule_recomputed_for_its_fog_and_unit(option):
+    """Options 0-2 (metric tonnes) and 3-5 (short tons) with no fog, the written fog and twice
+    as much: their linked schedules are the config's arithmetic for that fog rate and unit, and
+    the expected delivery of November and January is the rows' (in that unit)."""
+    s = ls.load_scenario(CONFIG)
+    unit = 1.0 if option < 3 else SHORT_TON
+    fog = (0.0, 0.1, 0.2)[option % 3]
+    overrides = uncertain(s, FOG_PATH, option)
+    assert overrides == airlift_schedule(fog, unit)
+    t = ls.load_scenario(CONFIG, overrides={**overrides, "uncertainty": {}})
+    nov = value("daily_average_first_winter_month") * 28
+    assert expected_delivery(t, "1948-11-01", "1948-11-28") == pytest.approx(nov * unit, rel=2e-5)
+    jan = expected_delivery(t, "1949-01-01", "1949-01-31")
+    assert jan == pytest.approx(value("monthly_tonnage") * unit, rel=2e-5)
+
+
+def test_the_disagreements_are_the_rows():
+    """Population, garden produce, surface imports and the ration after January are choices
+    among the rows' figures; the 1,880 kcal option replaces the 2,040 kcal caps from 19 Jan 1949."""
+    s = ls.load_scenario(CONFIG)
+    u = s.uncertainty
+    assert u["population.groups.residents.initial"].options == [
+        value("west_berlin_population@1948-08-31"), value("west_berlin_population@1948-06-24"),
+        value("west_berlin_population@1949-05-12")]  # fmt: skip
+    assert u["convoys.surface_imports.rates.0.per_day"].options == [
+        value("pre_blockade_imports_per_day@1948-06-23/aberdeen"),
+        value("pre_blockade_imports_per_day@1948-06-23/blog")]  # fmt: skip
+    garden = "commodities.local_produce.production_per_day"
+    for k, row_id in enumerate(("food_self_sufficiency_share@1949-05-12/blog",
+                                "food_self_sufficiency_share@1949-05-12/dibacco")):  # fmt: skip
+        o = uncertain(s, garden, k)
+        per_person = (
+            value(row_id) / 100 * basket_kcal(s) / s.commodities["local_produce"].kcal_per_unit
+        )
+        assert o["commodities.local_produce.uses.gardens.need_per_person_day"] == pytest.approx(
+            per_person, rel=1e-3)  # fmt: skip
+        assert o[garden] == pytest.approx(per_person * value("west_berlin_population@1948-08-31"),
+                                          rel=1e-3)  # fmt: skip
+    assert u["rationing.caps"].options[1] == sensitivity_overrides("ration_1880_from_jan_1949")[
+        "rationing.caps"]  # fmt: skip

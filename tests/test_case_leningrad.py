@@ -13,10 +13,12 @@ import csv
 import datetime as dt
 import itertools
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+import uncertainty_checks
 from conftest import REPO
 from ledger_checks import assert_population_identity, assert_stock_ledger
 
@@ -70,6 +72,77 @@ def draw(scenario, commodity: str, k: int) -> float:
     lines = build_lines(scenario, starts, months)[list(scenario.commodities).index(commodity)]
     people = scenario.population.group_sizes()
     return sum(ln.per_person_day[k] * ln.cap[k] * people[ln.group_name] for ln in lines)
+
+
+# --- the uncertain inputs: their options, derived from the rows like the written values -------
+ROUTE_COLUMNS = (25228, 5182, 15265)  # t: the columns of [leningrad:food_tons_total], water/air/ice
+ICE_NOVEMBER = [("1941-11-21", "ice_road_first_horse_convoy"), ("1941-11-22", None),
+                *((f"1941-11-{d}", f"ice_road_food_tons@1941-11-{d}") for d in range(23, 31))]  # fmt: skip
+
+
+def month_share(scenario, month: int, rate: float) -> float:
+    """Expected open share of a day of ``month`` with weather closures at ``rate`` per open day
+    (the config's monthly factors and closure lengths, ASSUMPTION 7)."""
+    rc = scenario.corridors["ladoga"].random_closures
+    mean = rc.duration_days.median * math.exp(rc.duration_days.sigma**2 / 2)
+    return 1.0 / (1.0 + rate * rc.monthly_rate_factors[month - 1] * mean)
+
+
+def open_days_between(scenario, first: dt.date, end: dt.date, rate: float) -> float:
+    return sum(month_share(scenario, d.month, rate)
+               for d in pd.date_range(first, end - dt.timedelta(days=1)).date)  # fmt: skip
+
+
+def delivery_rates(scenario, rate: float, swapped: bool) -> dict[str, list[dict]]:
+    """Each lake and air flow's rates for weather closures at ``rate`` (ASSUMPTION 7) and the
+    route columns read as water / air / ice, or with air and ice ``swapped`` (ASSUMPTION 8):
+    each known total over its period divided by its expected open days, as in the config."""
+    d = dt.date
+    water, air, ice = ROUTE_COLUMNS
+    if swapped:
+        air, ice = ice, air
+    november = [(day, row(r) if r else 0.0) for day, r in ICE_NOVEMBER]
+    december = ice - sum(t for _, t in november)
+    months = [(d(1942, 1, 1), d(1942, 2, 1), row("ice_road_cargo_tons@1942-01-31")),
+              (d(1942, 2, 1), d(1942, 3, 1), row("ice_road_cargo_tons@1942-02-28")),
+              (d(1942, 3, 1), d(1942, 4, 1), row("ice_road_cargo_tons@1942-03-31"))]  # fmt: skip
+    april = row("ice_road_cargo_total") - sum(ROUTE_COLUMNS[2:]) - sum(m[2] for m in months)
+    months.append((d(1942, 4, 1), d(1942, 4, 25), april))
+    nov_share = month_share(scenario, 11, rate)
+    return {
+        "convoys.water.rates": [{"date": d(1941, 9, 12), "per_day": round(
+            water / open_days_between(scenario, d(1941, 9, 12), d(1941, 11, 16), rate), 2)}],
+        "convoys.air.rates": [{"date": d(1941, 9, 8), "per_day": round(air / 115, 3)}],
+        "convoys.ice_november.rates": [{"date": dt.date.fromisoformat(day),
+                                        "per_day": round(t / nov_share, 2)} for day, t in november],
+        "convoys.ice_december.rates": [{"date": d(1941, 12, 1), "per_day": round(
+            december / open_days_between(scenario, d(1941, 12, 1), d(1942, 1, 1), rate), 2)}],
+        "convoys.ice_1942.rates": [{"date": first, "per_day": round(
+            t / open_days_between(scenario, first, end, rate), 2)} for first, end, t in months],
+    }  # fmt: skip
+
+
+def inventory_stocks(scenario, inventory: str) -> dict[str, int]:
+    """The five stocks (t) of one inventory at the model's draw in ``scenario`` (its bread
+    caps say how much flour a ration draws): 12 Sept, its days at the ration of 12 Sept plus
+    4 days at that of 2 Sept; 6 Sept, its days less 2 at the ration of 2 Sept; 8-10 Sept (after
+    the fire), its days at the ration of 2 Sept, with the 6 Sept sugar."""
+    days = {"12 Sept": {"flour": "flour_grain_days", "cereals": "buckwheat_macaroni_days",
+                        "meat": "meat_days@1941-09-12", "fats": "fat_days", "sugar": "sugar_candies_days"},
+            "6 Sept": {"flour": "flour_days@1941-09-06", "cereals": "cereals_days@1941-09-06",
+                       "meat": "meat_days@1941-09-06", "fats": "fats_days@1941-09-06", "sugar": "sugar_days"},
+            "8-10 Sept": {"flour": "flour_days@1941-09-10", "cereals": "cereals_days@1941-09-10",
+                          "meat": "meat_fish_days", "fats": "fats_days@1941-09-10", "sugar": "sugar_days"}}  # fmt: skip
+    out = {}
+    for commodity, days_row in days[inventory].items():
+        if inventory == "12 Sept":
+            tonnes = (row(days_row) * draw(scenario, commodity, day(scenario, dt.date(1941, 9, 12)))
+                      + 4 * draw(scenario, commodity, 0))  # fmt: skip
+        else:
+            two = 2 if inventory == "6 Sept" or commodity == "sugar" else 0
+            tonnes = (row(days_row) - two) * draw(scenario, commodity, 0)
+        out[commodity] = round(tonnes)
+    return out
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -339,3 +412,116 @@ def test_mean_deliveries_over_replications_are_the_known_totals(scenario):
         x = np.asarray(totals[source])
         assert x.std() > 0, source  # the closures do vary
         assert abs(x.mean() - known) < 3 * x.std(ddof=1) / math.sqrt(len(x)) + 1e-6 * known, source
+
+
+# --- what we don't know: the [uncertainty] table -----------------------------------------------
+DOCS = REPO / "docs" / "cases" / "leningrad_1941_42.md"
+WEATHER = "corridors.ladoga.random_closures.rate_per_day"
+
+
+def uncertain(scenario, path: str, option: int) -> dict[str, object]:
+    """The overrides of one option of a choice input (its field and its linked fields)."""
+    return dict(scenario.uncertainty[path].end_overrides(path)[option][1])
+
+
+def at_option(scenario, path: str, option: int):
+    """The case with one option of a choice input (the table dropped: no checks of its ends)."""
+    return ls.load_scenario(CONFIG, overrides={**uncertain(scenario, path, option),
+                                                "uncertainty": {}})  # fmt: skip
+
+
+def test_the_uncertainty_table_validates(run_cli):
+    """Every input names a field of the case and the case is valid at each end of every range
+    (each option of every choice, with its linked fields)."""
+    done = run_cli("validate", CONFIG)
+    assert done.code == 0, done.err
+    assert "31 uncertain inputs (valid at the ends of their ranges)" in done.out
+
+
+def test_the_written_values_lie_inside_their_ranges(scenario):
+    """Each number as written (a requirement: the group's food need, which the config leaves
+    the health model to derive) lies in its input's range, and for each choice exactly one
+    option with its linked values gives the scenario as written."""
+    derived = {f"health.groups.{g}.requirement_kcal_per_person_day":
+               2100 * scenario.population.groups[g].need_factors.get("flour", 1.0)
+               for g in scenario.population.groups}  # fmt: skip
+    assert uncertainty_checks.written_problems(CONFIG, derived) == []
+
+
+def test_every_assumption_has_an_uncertain_input_or_a_reason(scenario):
+    """The page's table maps each numbered assumption (1-23) and each disagreement of the
+    sources to the inputs that vary it, or says why none does; every input is on it, and an
+    input's note cites only assumptions it is mapped to."""
+    text = DOCS.read_text(encoding="utf-8")
+    numbered = text.split("## The assumptions")[1].split("\n## ")[0]
+    labels = set(re.findall(r"^(\d+)\. \*\*", numbered, flags=re.MULTILINE))
+    assert len(labels) == 23
+    mapping = uncertainty_checks.page_mapping(text)
+    assert uncertainty_checks.mapping_problems(scenario, labels, mapping) == []
+    assert {k for k in mapping if k.startswith("D")} >= {"D1", "D2", "D3", "D4"}
+
+
+@pytest.mark.parametrize("option", range(6))
+def test_each_delivery_option_keeps_the_known_totals(scenario, option):
+    """Options 0-2 read the route columns as water / air / ice, 3-5 with air and ice swapped,
+    each with no weather closures, the written ones and twice as many: the linked rates are the
+    config's arithmetic, and in expectation every flow still brings its known total."""
+    rate, swapped = (0.0, 0.05, 0.1)[option % 3], option >= 3
+    assert uncertain(scenario, WEATHER, option) == {WEATHER: rate,
+                                                    **delivery_rates(scenario, rate, swapped)}  # fmt: skip
+    s, d = at_option(scenario, WEATHER, option), dt.date
+    water, air, ice = ROUTE_COLUMNS
+    if swapped:
+        air, ice = ice, air
+    assert expected(s, "water", d(1941, 9, 12), d(1941, 11, 16)) == pytest.approx(water, rel=1e-4)
+    assert expected(s, "air", d(1941, 9, 8), d(1942, 1, 1)) == pytest.approx(air, rel=1e-4)
+    got = (expected(s, "ice_november", d(1941, 11, 20), d(1941, 12, 1))
+           + expected(s, "ice_december", d(1941, 12, 1), d(1942, 1, 1)))  # fmt: skip
+    assert got == pytest.approx(ice, rel=1e-4)
+    for date in pd.date_range("1941-11-23", "1941-11-30").date:
+        one = expected(s, "ice_november", date, date + dt.timedelta(days=1))
+        assert one == pytest.approx(row(f"ice_road_food_tons@{date}"), rel=1e-3)
+    cargo = expected(s, "ice_1942", d(1942, 1, 1), d(1942, 4, 25))
+    assert cargo == pytest.approx(row("ice_road_cargo_total") - 15265, rel=1e-4)
+
+
+def test_the_stock_options_are_the_three_inventories_at_two_conversions(scenario):
+    """The flour-stock input: the 12 Sept, 6 Sept and post-fire inventories converted at the
+    model's draw, with bread as flour by energy (0-2, the written caps) or at the October ratio
+    (3-5, every bread cap but the two that are inputs of their own scaled by 0.91575 / 0.74571)."""
+    path = "commodities.flour.initial_stock"
+    october = at_option(scenario, path, 3)
+    ratio = (row("flour_daily_limit_total@1941-10-31") / row("bread_baked_per_day")) / 0.74571
+    for option, inventory in enumerate(["12 Sept", "6 Sept", "8-10 Sept"] * 2):
+        o = uncertain(scenario, path, option)
+        converted = inventory_stocks(scenario if option < 3 else october, inventory)
+        for commodity, tonnes in converted.items():
+            assert o[f"commodities.{commodity}.initial_stock"] == pytest.approx(tonnes, abs=1.0)
+        for k in (k for k in range(28) if k != 12):
+            cap = o[f"rationing.caps.{k}.amount_per_person_day"]
+            written = scenario.rationing.caps[k].amount_per_person_day
+            assert cap == pytest.approx(written * (ratio if option >= 3 else 1.0), rel=2e-4), k
+
+
+def test_the_other_linked_inputs_keep_their_totals(scenario):
+    """Category shares keep the 2,803,000 civilians, the rest in the written 17 : 29 : 20;
+    both evacuation options send 4,647.1 people a day; every basket option is 2,100 kcal."""
+    shares = "population.groups.workers.initial"
+    for k, workers in enumerate((0.25, 0.34, 0.45)):
+        o = uncertain(scenario, shares, k)
+        people = {g: o[f"population.groups.{g}.initial"] for g in CIVILIANS}
+        assert sum(people.values()) == row("civilians_in_city") + row("civilians_surrounding_towns")
+        assert people["workers"] / 2803000 == pytest.approx(workers, abs=1e-6)
+        assert people["office"] / people["children"] == pytest.approx(17 / 20, rel=1e-5)
+        assert people["dependants"] / people["children"] == pytest.approx(29 / 20, rel=1e-5)
+    evacuation = "convoys.evacuation_workers.rates.0.per_day"
+    for k in range(2):
+        o = uncertain(scenario, evacuation, k)
+        assert sum(o[f"convoys.evacuation_{g}.rates.0.per_day"] for g in CIVILIANS) == (
+            pytest.approx(4647.1, abs=0.02))  # fmt: skip
+    basket = "commodities.condensed_milk.need_per_person_day"
+    for k in range(3):
+        s = at_option(scenario, basket, k)
+        kcal = sum(s.commodities[c].need_per_person_day * s.commodities[c].kcal_per_unit
+                   for c in FOODS)  # fmt: skip
+        assert kcal == pytest.approx(2100, abs=0.05), k

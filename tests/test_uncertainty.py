@@ -163,6 +163,79 @@ def test_a_note_is_required():
         study_scenario({TRUCKS: {"dist": "uniform", "low": 0.2, "high": 1.0}})
 
 
+FUEL_STOCK = "commodities.fuel.initial_stock"
+LINKED = {STOCK: {"dist": "choice", "options": [5.0, 10.0, 40.0], "note": "one inventory",
+                  "linked": {FUEL_STOCK: [1.0, 2.0, 8.0], "commodities.fuel.spoilage_per_day":
+                             [0.0, 0.0, 0.01]}}}  # fmt: skip
+
+
+def test_a_choice_sets_its_linked_fields_with_each_option():
+    """Every sample sets the linked fields to the values of the option it drew, never another."""
+    inputs = study_scenario({**LINKED, TRUCKS: INPUTS[TRUCKS]}).uncertainty
+    for method in ("mc", "morris", "sobol"):
+        points = sample_points(inputs, sa.unit_design(method, len(inputs), 8, seed=2))
+        options = {5.0: (1.0, 0.0), 10.0: (2.0, 0.0), 40.0: (8.0, 0.01)}
+        seen = set()
+        for p in points:
+            assert set(p) == {STOCK, FUEL_STOCK, "commodities.fuel.spoilage_per_day", TRUCKS}
+            assert (p[FUEL_STOCK], p["commodities.fuel.spoilage_per_day"]) == options[p[STOCK]]
+            seen.add(p[STOCK])
+        assert len(seen) > 1, method
+
+
+def test_the_runs_of_a_study_get_the_linked_values():
+    """A study runs each sample with its linked fields set: with the same seeds, the fuel left
+    at the end rises with the fuel stock that the drawn food-stock option links to."""
+    study = ls.uncertainty(study_scenario(LINKED), samples=8, executor="serial", progress=False,
+                           metrics=["final_days_of_supply:fuel"])  # fmt: skip
+    assert study.spec["inputs"][STOCK]["linked"][FUEL_STOCK] == [1.0, 2.0, 8.0]
+    runs = study.runs.merge(study.samples, on="sample")
+    by_option = runs.groupby(STOCK)["final_days_of_supply:fuel"].agg(["min", "max"])
+    assert len(by_option) > 1
+    assert (by_option["min"].iloc[1:].to_numpy() > by_option["max"].iloc[:-1].to_numpy()).all()
+
+
+@pytest.mark.parametrize(("inputs", "says"), [
+    ({STOCK: {**LINKED[STOCK], "linked": {FUEL_STOCK: [1.0, 2.0]}}}, "has 2 values; options has 3"),
+    ({STOCK: {**LINKED[STOCK], "linked": {"commodities.fuel.stock": [1, 2, 3]}}},
+     "uncertainty.commodities.food.initial_stock.linked.commodities.fuel.stock"),
+    ({STOCK: {**LINKED[STOCK], "linked": {"start": ["2023-01-01"] * 3}}}, "one calendar"),
+    ({**LINKED, FUEL_STOCK: {"dist": "uniform", "low": 1, "high": 3, "note": "n"}},
+     "the same field; one draw would overwrite the other"),
+    ({**LINKED, "commodities.fuel": {"dist": "choice", "options": [{"unit": "t"}, {"unit": "kg"}],
+                                     "note": "n"}}, "a table and a field inside it"),
+    ({STOCK: {**LINKED[STOCK], "linked": {FUEL_STOCK: [1.0, -2.0, 8.0]}}},
+     "with option 1 the scenario is not valid: commodities.fuel.initial_stock"),
+    ({TRUCKS: {**INPUTS[TRUCKS], "linked": {FUEL_STOCK: [1.0, 2.0]}}}, "linked"),
+])  # fmt: skip
+def test_bad_linked_fields_are_refused_with_the_path(inputs, says):
+    with pytest.raises(ConfigError) as err:
+        study_scenario(inputs)
+    assert says in str(err.value)
+
+
+def test_a_linked_field_cannot_also_be_overridden():
+    with pytest.raises(ConfigError, match="both overridden and uncertain"):
+        ls.uncertainty(study_scenario(LINKED), samples=2, executor="serial", progress=False,
+                       overrides={FUEL_STOCK: 3.0})  # fmt: skip
+
+
+def test_an_event_that_never_happens_counts_at_the_horizon():
+    """A run whose stock never runs out has no day for it (NaN): its sample counts it at the
+    horizon, as for days to first shortage, not as a missing run (which made every index of
+    the metric undefined)."""
+    from lachin_sim.studies.uncertainty import metric_values, sample_means
+
+    runs = pd.DataFrame({"sample": [0, 0, 1, 1], "replication": [0, 1, 0, 1],
+                         "status": ["ok"] * 4,
+                         "days_to_stock_empty:food": [12.0, np.nan, np.nan, np.nan],
+                         "days_to_first_ration_cut:food": [3.0, 5.0, np.nan, 4.0]})  # fmt: skip
+    never = metric_values(runs, "days_to_stock_empty:food", 40.0)
+    assert never.tolist() == [12.0, 40.0, 40.0, 40.0]
+    assert sample_means(runs, "days_to_stock_empty:food", 40.0, 2).tolist() == [26.0, 40.0]
+    assert sample_means(runs, "days_to_first_ration_cut:food", 40.0, 2).tolist() == [4.0, 22.0]
+
+
 # --------------------------------------------------------------------------------------------
 # Variance split and sensitivity on known answers
 # --------------------------------------------------------------------------------------------
@@ -448,6 +521,21 @@ def test_the_command_refuses_bad_options_and_writes_nothing(run_cli, study_file,
     out = tmp_path / "out"
     res = run_cli("uncertainty", study_file, "--out", out, "--executor", "serial", *argv)
     assert res.code == 2 and "Traceback" not in res.err and not out.exists()
+
+
+def test_the_command_analyses_the_metrics_asked_for(run_cli, study_file, tmp_path):
+    """``--metrics`` replaces the default headline metrics (any summary metric, dated ones
+    with ``--dates``); an unknown name is refused before anything is written."""
+    out = tmp_path / "out"
+    asked = ["days_to_stock_empty:food", "share_met:fuel"]
+    res = run_cli("uncertainty", study_file, "--samples", 2, "--method", "morris",
+                  "--executor", "serial", "--metrics", *asked, "--out", out)  # fmt: skip
+    assert res.code == 0, res.err
+    assert pd.read_csv(out / "variance.csv")["metric"].tolist() == asked
+    assert set(pd.read_csv(out / "sensitivity.csv")["metric"]) == set(asked)
+    bad = run_cli("uncertainty", study_file, "--samples", 2, "--executor", "serial",
+                  "--metrics", "share_met:water", "--out", tmp_path / "bad")  # fmt: skip
+    assert bad.code == 2 and "share_met:water" in bad.err and not (tmp_path / "bad").exists()
 
 
 def test_the_command_refuses_a_folder_it_did_not_write(run_cli, study_file, tmp_path):

@@ -10,6 +10,10 @@ input may take, with a ``note`` that says why the range is what it is::
     "hydro.sarsang.inflow_m3_per_day" = { dist = "lognormal", median = 4e5, sigma = 0.3, note = "..." }
     "population.initial" = { dist = "choice", options = [120000, 100000], weights = [2, 1], note = "..." }
 
+A choice may carry ``linked`` fields: other paths that take their own value with each option
+(one value per option), for numbers derived from the same source, such as the food stocks of
+one inventory. An input then sets several fields at once; no two inputs may set the same field.
+
 The table changes no run: a scenario with it runs at the values written in its other tables
 (the central values). An uncertainty study (``lachin_sim.studies.uncertainty``) draws values
 from these distributions and runs the scenario at each draw.
@@ -72,6 +76,19 @@ class _Input(Model):
         if getattr(self, "integer", False):
             out.insert(1, ("at its median", self.value_at(0.5)))
         return out
+
+    def overrides(self, path: str, x: float) -> dict[str, object]:
+        """What one draw sets: the field at ``path`` to its value at quantile ``x`` (a choice
+        also sets its linked fields)."""
+        return {path: self.to_value(x)}
+
+    def end_overrides(self, path: str) -> list[tuple[str, dict[str, object]]]:
+        """:meth:`ends` as the overrides a scenario must be valid with."""
+        return [(label, {path: value}) for label, value in self.ends()]
+
+    def paths(self, path: str) -> list[str]:
+        """Every field a draw of this input sets (``path``, and a choice's linked fields)."""
+        return [path]
 
 
 class UniformInput(_Input):
@@ -193,13 +210,34 @@ class ChoiceInput(_Input):
     note: Note
     options: Annotated[list[Any], Field(min_length=2)]
     weights: list[Positive] | None = None  # relative; as many as options
+    # other fields that move with the option (derived from the same source): path -> one value
+    # per option, e.g. the other food stocks of an inventory, in the same order as `options`
+    linked: dict[str, Annotated[list[Any], Field(min_length=2)]] = {}
 
     @model_validator(mode="after")
     def _weights(self) -> ChoiceInput:
         if self.weights is not None and len(self.weights) != len(self.options):
             raise ValueError(f"weights has {len(self.weights)} entries; options has "
                              f"{len(self.options)}: give one weight per option")  # fmt: skip
+        for path, values in self.linked.items():
+            if len(values) != len(self.options):
+                raise ValueError(f"linked {path!r} has {len(values)} values; options has "
+                                 f"{len(self.options)}: give one value per option")  # fmt: skip
         return self
+
+    def linked_at(self, index: int) -> dict[str, object]:
+        """The linked fields' values that go with option ``index``."""
+        return {path: values[index] for path, values in self.linked.items()}
+
+    def overrides(self, path: str, x: float) -> dict[str, object]:
+        return {path: self.to_value(x), **self.linked_at(int(x))}
+
+    def end_overrides(self, path: str) -> list[tuple[str, dict[str, object]]]:
+        return [(f"with option {k}", {path: option, **self.linked_at(k)})
+                for k, option in enumerate(self.options)]  # fmt: skip
+
+    def paths(self, path: str) -> list[str]:
+        return [path, *self.linked]
 
     def probabilities(self) -> np.ndarray:
         w = np.ones(len(self.options)) if self.weights is None else np.array(self.weights)

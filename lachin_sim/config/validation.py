@@ -73,26 +73,33 @@ def uncertainty_problems(raw: dict, source: str, scenario: Scenario) -> list[Pro
     end of its range (each option of a choice), the other inputs at their written values."""
     from lachin_sim.config.uncertainty import CALENDAR_FIELDS, TAIL
 
-    out: list[Problem] = []
+    out: list[Problem] = overlap_problems(scenario.uncertainty)
     central = {k: v for k, v in raw.items() if k != "uncertainty"}
     for path, spec in scenario.uncertainty.items():
         where = f"uncertainty.{path}"
-        if path.split(".")[0] in (*CALENDAR_FIELDS, "uncertainty", "seed"):
-            out.append(Problem(where, None, "cannot be uncertain: every run of a study shares "
-                               "one calendar and its seeds come from the study"))  # fmt: skip
+        missing = []
+        for target in spec.paths(path):
+            at = where if target == path else f"{where}.linked.{target}"
+            if target.split(".")[0] in (*CALENDAR_FIELDS, "uncertainty", "seed"):
+                missing.append(Problem(at, None, "cannot be uncertain: every run of a study "
+                                       "shares one calendar and its seeds come from the study"))  # fmt: skip
+                continue
+            why, current = field_at(scenario, target)
+            if why:
+                missing.append(Problem(at, None, why))
+        if missing:
+            out += missing
             continue
-        why, current = field_at(scenario, path)
-        if why:
-            out.append(Problem(where, None, why))
-            continue
+        _, current = field_at(scenario, path)
         whole = isinstance(current, int) and not isinstance(current, bool)
         if whole and spec.dist != "choice" and not getattr(spec, "integer", False):
             out.append(Problem(where, None, f"{path} is a whole number ({current}): add "
                                "integer = true so that draws are rounded"))  # fmt: skip
             continue
-        for label, value in spec.ends():
+        for label, values in spec.end_overrides(path):
+            value = values[path]
             try:
-                validate_scenario(central, source, overrides={path: value})
+                validate_scenario(central, source, overrides=values)
             except ConfigError as exc:
                 hint = ""
                 if any("fractional part" in p.message for p in exc.problems):
@@ -103,6 +110,25 @@ def uncertainty_problems(raw: dict, source: str, scenario: Scenario) -> list[Pro
                                            if spec.dist == "normal" else ""))  # fmt: skip
                 out += [Problem(where, value, f"{label} the scenario is not valid: {p}{hint}")
                         for p in exc.problems]  # fmt: skip
+    return out
+
+
+def overlap_problems(inputs: dict) -> list[Problem]:
+    """Two inputs (or an input and a linked field) that set the same field, or a table and a
+    field inside it: one draw would overwrite the other."""
+    owner: dict[str, str] = {}
+    out = []
+    for path, spec in inputs.items():
+        for target in spec.paths(path):
+            for other, by in owner.items():
+                inside = target.startswith(other + ".") or other.startswith(target + ".")
+                if target == other or inside:
+                    what = "the same field" if target == other else "a table and a field inside it"
+                    out.append(Problem(f"uncertainty.{path}", None, f"sets {target}, and "
+                                       f"{by} sets {other}: {what}; one draw would overwrite "
+                                       "the other (make them one input, a choice with linked "
+                                       "fields)"))  # fmt: skip
+            owner[target] = path if target == path else f"{path} (linked)"
     return out
 
 

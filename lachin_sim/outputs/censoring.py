@@ -1,6 +1,9 @@
 """Time-to-event metrics over many runs: the one rule for runs in which the event never came.
 
-``days_to_first_shortage`` and ``days_to_share_below_*pct`` are *times to an event*. A run in
+``days_to_first_shortage`` and ``days_to_share_below_*pct`` are *times to an event*, and so are
+the outcomes that are NaN when they never happen (``days_to_stock_empty``,
+``days_to_first_ration_cut``, ``days_to_outcome_lost``, and the health model's
+``days_to_famine_cdr``, ``days_to_emergency_cdr``, ``days_to_famine_gam``). A run in
 which the commodity never fell short has no such day (NaN in its summary): the event came, if
 at all, at or after the horizon (the scenario's length in days). Dropping those runs would
 report the median of the runs that did go short as if it were everyone's, so:
@@ -25,9 +28,13 @@ import numpy as np
 
 from lachin_sim.outputs.metrics import MILESTONES
 
+OUTCOME_EVENTS = ("days_to_stock_empty", "days_to_first_ration_cut", "days_to_outcome_lost")
+HEALTH_EVENTS = ("days_to_famine_cdr", "days_to_emergency_cdr", "days_to_famine_gam")
 TIME_TO_EVENT = (
     "days_to_first_shortage",
     *(f"days_to_share_below_{round(m * 100)}pct" for m in MILESTONES),
+    *OUTCOME_EVENTS,  # lachin_sim.outputs.outcomes
+    *HEALTH_EVENTS,  # lachin_sim.model.health.metrics
 )  # summary metrics (days) that are NaN in a run where the event never happened
 
 

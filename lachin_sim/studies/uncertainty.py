@@ -210,7 +210,8 @@ def uncertainty(
     if not inputs:
         raise ConfigError(source, [Problem("uncertainty", None, "the scenario has no uncertain "
                           "inputs: give an [uncertainty] table (docs/uncertainty.md)")])  # fmt: skip
-    fixed = [p for p in inputs if p in (overrides or {})]
+    set_by_inputs = {target for path, spec in inputs.items() for target in spec.paths(path)}
+    fixed = [p for p in (overrides or {}) if p in set_by_inputs]
     if fixed:
         raise ConfigError(source, [Problem(p, None, "is both overridden and uncertain; drop one")
                                    for p in fixed])  # fmt: skip
@@ -279,12 +280,13 @@ def headline_metrics(scenario: Scenario, dates: list[str] | tuple[str, ...] = ()
 
 
 def sample_points(inputs: dict, unit: np.ndarray) -> list[dict[str, object]]:
-    """Each row of the unit design as overrides: every input's value at its quantile."""
-    columns = {}
+    """Each row of the unit design as overrides: every input's value at its quantile (and the
+    linked fields of a choice, with its option)."""
+    columns = []
     for k, (path, spec) in enumerate(inputs.items()):
         quantiles_k = spec.quantile(unit[:, k])
-        columns[path] = [spec.to_value(float(x)) for x in quantiles_k]
-    return [{path: columns[path][i] for path in inputs} for i in range(len(unit))]
+        columns.append([spec.overrides(path, float(x)) for x in quantiles_k])
+    return [{p: v for column in columns for p, v in column[i].items()} for i in range(len(unit))]
 
 
 class _Series:
