@@ -45,6 +45,22 @@ def test_w2_is_computed_in_bulk_and_equals_processes(monkeypatch, configs_dir):
     assert_same_result(bulk, processes)
 
 
+@pytest.mark.parametrize("lanes", [1, 3])
+def test_a_queue_of_one_or_more_lanes_in_bulk_equals_processes(monkeypatch, configs_dir, lanes):
+    """The bulk FIFO queue computes the same float times as the processes (a closed form for one
+    lane, Lindley's running maximum over cumulative sums, differed in the last bits)."""
+    from lachin_sim.config.files import read_config
+
+    raw = read_config(configs_dir.parent / "benchmarks" / "w2.toml")
+    for regime in raw["regimes"].values():
+        if regime.get("inspection_lanes"):
+            regime["inspection_lanes"] = lanes
+    bulk, processes, computed = both_ways(monkeypatch, validate_scenario(raw), seed=2)
+    assert computed >= 1
+    assert (bulk.convoys["queue_h"] > 0).any()
+    assert_same_result(bulk, processes)
+
+
 @pytest.mark.parametrize("eligible", [False, True])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=scenario_dicts())

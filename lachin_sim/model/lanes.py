@@ -50,10 +50,10 @@ def fifo_starts(arrivals: np.ndarray, services: np.ndarray, lanes: int) -> np.nd
     """Start of service of each customer of a first-come-first-served queue with ``lanes``
     identical servers (the Kiefer-Wolfowitz recursion: each customer takes the server that
     frees first, at its arrival or when that server frees), given the arrival times in order
-    of service and the service times (same unit)."""
-    if lanes == 1 and len(arrivals):  # Lindley: start_n = max(a_n, start_{n-1} + s_{n-1}),
-        before = np.concatenate([[0.0], np.cumsum(services)[:-1]])  # a running maximum
-        return np.maximum(np.maximum.accumulate(arrivals - before) + before, arrivals)
+    of service and the service times (same unit). Each start is ``max(arrival, free)`` and
+    each server frees at ``start + service``, the same float arithmetic as the processes'
+    (SimPy's ``now + delay``), so both give bit-identical times; a closed form for one lane
+    (Lindley's running maximum over cumulative sums) would round differently."""
     free = [-math.inf] * lanes  # when each server frees (a heap)
     starts = []
     start, replace = starts.append, heapq.heapreplace
