@@ -190,3 +190,20 @@ def test_share_met_is_one_where_nothing_is_needed():
 def test_severity_bands_boundaries(make_scenario, worst, band):
     """A band's minimum belongs to it: 0.75 is stress, just below is severe."""
     assert metrics.severity_of(worst, make_scenario().severity_bands) == band
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["food", "fuel", "medicine", "gas"]),
+                               st.integers(0, 6)), max_size=40))  # fmt: skip
+def test_by_commodity_lists_each_commoditys_rows_in_date_order(rows):
+    """Each commodity in order of first appearance, with the positions of exactly its rows,
+    in date order (rows of one date in table order), as a filter per commodity gives."""
+    from lachin_sim.outputs.metrics import by_commodity
+
+    stocks = pd.DataFrame(rows, columns=["commodity", "date"])
+    got = by_commodity(stocks)
+    assert [name for name, _ in got] == list(dict.fromkeys(stocks["commodity"]))
+    for name, positions in got:
+        mine = stocks.index[stocks["commodity"] == name].to_numpy()
+        want = mine[np.argsort(stocks["date"].to_numpy()[mine], kind="stable")]
+        assert positions.tolist() == want.tolist()

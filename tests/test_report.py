@@ -473,7 +473,10 @@ def test_a_sweep_without_a_grid_reports_too(tmp_path, design):
     median = int(
         want["food: first short, day (median [5 %, 95 %])"].split(" [")[0].removeprefix("day ")
     )
-    shown = parse_date(re.search(rf"falls short on ({DATE})", text).group(1))
+    # "falls short on DATE" when the 95 % quantile is within the period, else "falls short by
+    # DATE in half of the runs" (which depends on the draws of five runs)
+    shown = parse_date(re.search(rf"falls short (?:on|by) ({DATE})", text).group(1))
     assert shown == scenario.start + dt.timedelta(days=median)
     reached, runs = want["food: runs short"].split("/")
-    assert reached == runs or f"short in {reached} of {runs} runs" in text
+    assert (reached == runs or f"short in {reached} of {runs} runs" in text
+            or f"{int(runs) - int(reached)} of {runs} runs are not short" in text)  # fmt: skip

@@ -147,6 +147,31 @@ def test_bad_uncertain_inputs_are_refused_with_the_path(path, table, says):
     assert f"uncertainty.{path}" in str(err.value) and says in str(err.value)
 
 
+def test_checking_the_ends_leaves_the_config_and_each_other_alone():
+    """The ends are validated on copies of only the tables on their paths: an end's value does
+    not leak into the raw config, the scenario, or the check of the next input (here the last
+    end of the first input is refused; the second input's ends are valid)."""
+    import copy
+
+    regime = "corridors.road.timeline.0.regime"
+    raw = sweep_raw()
+    raw["uncertainty"] = {
+        regime: {"dist": "choice", "options": ["open", "shut"], "note": "n"},
+        DENIAL: {"dist": "uniform", "low": 0.0, "high": 0.5, "note": "n"},
+    }
+    before = copy.deepcopy(raw)
+    with pytest.raises(ConfigError) as err:
+        validate_scenario(raw, "<tiny>")
+    assert f"uncertainty.{regime}" in str(err.value) and "with option 1" in str(err.value)
+    assert f"uncertainty.{DENIAL}" not in str(err.value)
+    assert raw == before
+    del raw["uncertainty"][regime]
+    scenario = validate_scenario(raw, "<tiny>")
+    assert raw == before | {"uncertainty": {DENIAL: before["uncertainty"][DENIAL]}}
+    written = validate_scenario({k: v for k, v in raw.items() if k != "uncertainty"}, "<tiny>")
+    assert scenario.regimes == written.regimes and scenario.corridors == written.corridors
+
+
 def test_whole_number_fields_need_integer_draws(make_raw):
     raw = make_raw(regimes={"open": {"allowed_operators": ["humanitarian"],
                                      "capacity_trucks_per_day": 20}})  # fmt: skip

@@ -14,7 +14,7 @@ import typing
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from lachin_sim.config.files import check_nesting
+from lachin_sim.config.files import MAX_NESTING, check_nesting
 from lachin_sim.config.health import health_problems
 from lachin_sim.config.paths import set_dotted
 from lachin_sim.config.schema import Scenario
@@ -37,12 +37,21 @@ def validate_scenario(
     raw: dict,
     source: str = "<config>",
     overrides: list[str] | dict[str, object] | None = None,
+    *,
+    _shared: bool = False,
 ) -> Scenario:
-    """Validate a raw dict (after applying overrides); raise ConfigError listing every problem."""
+    """Validate a raw dict (after applying overrides); raise ConfigError listing every problem.
+    ``_shared`` (internal): ``raw`` is already checked and may be shared with the caller; only
+    the tables on the overrides' paths are copied (validation reads ``raw`` and never changes
+    it), instead of all of ``raw``."""
     from lachin_sim.config.paths import parse_override
 
-    check_nesting(raw, source)
-    raw = copy.deepcopy(raw)
+    if _shared:
+        paths = overrides.keys() if isinstance(overrides, dict) else ()
+        raw = _copied_along(raw, paths)
+    else:
+        check_nesting(raw, source)
+        raw = copy.deepcopy(raw)
     origin, applied = source, []
     if overrides:
         if isinstance(overrides, dict):
@@ -54,7 +63,11 @@ def validate_scenario(
         source = f"{source} (with overrides)"
         for path, value in items:
             set_dotted(raw, path, value, source=source)
-        check_nesting(raw, source)
+        if not _shared:
+            check_nesting(raw, source)
+        else:  # the rest of raw was checked: only the new values, at the depth they sit
+            for path, value in items:
+                check_nesting(value, source, MAX_NESTING - len(path.split(".")))
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -99,7 +112,7 @@ def uncertainty_problems(raw: dict, source: str, scenario: Scenario) -> list[Pro
         for label, values in spec.end_overrides(path):
             value = values[path]
             try:
-                validate_scenario(central, source, overrides=values)
+                validate_scenario(central, source, overrides=values, _shared=True)
             except ConfigError as exc:
                 hint = ""
                 if any("fractional part" in p.message for p in exc.problems):
@@ -129,6 +142,29 @@ def overlap_problems(inputs: dict) -> list[Problem]:
                                        "the other (make them one input, a choice with linked "
                                        "fields)"))  # fmt: skip
             owner[target] = path if target == path else f"{path} (linked)"
+    return out
+
+
+def _copied_along(raw: dict, paths) -> dict:
+    """``raw`` with the tables and lists on each dotted path copied (one level each), the rest
+    shared: setting a value at one of the paths then leaves ``raw`` as it was. A part that names
+    nothing (a missing table, an index out of range) stops the copying there: ``set_dotted``
+    creates the missing table in a copied one, or reports the path."""
+    out = dict(raw)
+    for path in paths:
+        node: object = out
+        for part in path.split(".")[:-1]:
+            if isinstance(node, dict) and isinstance(node.get(part), dict | list):
+                child = node[part] = copy.copy(node[part])
+            elif (
+                isinstance(node, list)
+                and part.lstrip("-").isdigit()
+                and -len(node) <= int(part) < len(node)
+            ):
+                child = node[int(part)] = copy.copy(node[int(part)])
+            else:
+                break
+            node = child
     return out
 
 

@@ -2,47 +2,52 @@
 
 A source's departure times are drawn up front from its own random stream: a Poisson process
 (non-homogeneous when its rate follows a dated schedule), a regular schedule with jitter, or
-dated convoys. At each departure the source checks its corridor: unless
-``dispatch_when_blocked`` is set, it does not send vehicles its operator may not take through
-(they are counted as withheld). An inbound vehicle travels to the checkpoint, crosses it (see
-:mod:`lachin_sim.model.checkpoint`), travels on and unloads into the stocks (its passengers join
-the population); with ``returns`` it then drives back out empty, crossing again. An outbound
-vehicle (an ambulance, an evacuation bus) starts inside, crosses, and takes its passengers out
-of the population. Every vehicle has a record (a plain list) while it is on the road; a run
-that keeps the convoy log (``keep_log``, the default) keeps every record until the end, when
-:meth:`Convoys.table` turns them into columns; a run that does not (a sweep's) only counts what
-became of each vehicle (:class:`~lachin_sim.outputs.metrics.TruckCounts`), so its memory does not
-grow with the number of vehicles. Sources with ``schedule = "flow"`` send no vehicles: see
-:mod:`lachin_sim.model.flows`.
+dated convoys. Its vehicles (:class:`~lachin_sim.model.vehicles.Vehicles`) then travel the
+corridor: an inbound vehicle to the checkpoint, through it, on to unload (its passengers join
+the population), and with ``returns`` back out empty; an outbound one (an ambulance, an
+evacuation bus) from inside through the checkpoint and out, taking its passengers with it.
+
+Nothing on the road depends on the stocks or the people, so the road runs before the daily
+ticks and records what it brings and takes (:class:`~lachin_sim.model.arrivals.Arrivals`).
+The vehicles of a corridor where they meet one another only in the inspection lanes' queue are
+computed in bulk from the corridor's timeline (:mod:`lachin_sim.model.road`); elsewhere each
+vehicle is a SimPy process (:mod:`lachin_sim.model.trips`). Both follow the same rules with the
+same random numbers. :meth:`Convoys.table` turns what became of the vehicles into the convoy
+log; a run that does not keep the log (a sweep's) only counts it per operator
+(:class:`~lachin_sim.outputs.metrics.TruckCounts`). Sources with ``schedule = "flow"`` send no
+vehicles: see :mod:`lachin_sim.model.flows`.
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
-from collections.abc import Generator
-
 import numpy as np
 import pandas as pd
+import simpy
 
 from lachin_sim.config.schema import ConvoySource, Scenario
-from lachin_sim.model.checkpoint import (
-    ARRIVED,
-    CONFISCATED,
-    EXIT,
-    OUTCOME,
-    PAYLOAD,
-    REASON,
-    TIME_FIELDS,
-    TRUCK_FIELDS,
-    cross,
-)  # fmt: skip
-from lachin_sim.model.corridor import CorridorGate
+from lachin_sim.model import road
+from lachin_sim.model.arrivals import Arrivals
+from lachin_sim.model.corridor import CorridorGate, regimes_of
+from lachin_sim.model.crossings import Crossings
 from lachin_sim.model.schedules import source_curve, vehicles_per_unit
-from lachin_sim.model.streams import np_stream, stream
+from lachin_sim.model.streams import np_stream
+from lachin_sim.model.trips import Trips
+from lachin_sim.model.vehicles import (
+    CONFISCATED,
+    DELIVERED,
+    DENIED,
+    EXITED,
+    OUTCOMES,
+    PENDING,
+    REASONS,
+    TIME_FIELDS,
+    TIMES,
+    Vehicles,
+)  # fmt: skip
 from lachin_sim.outputs.metrics import TruckCounts
 
-NAN = float("nan")
+TIME_COLUMNS = dict(zip(TIMES, TIME_FIELDS[1:], strict=True))  # vehicle field -> log column
+BULK = True  # compute the corridors that allow it in bulk (False: every vehicle a process)
 
 
 def departure_schedule(
@@ -71,222 +76,169 @@ def departure_schedule(
         while points[-1] < expected:  # rare: draw more until past the end
             points = np.concatenate([points, points[-1] + np.cumsum(rng.standard_exponential(n))])
         points = points[points < expected]
-        times = np.array([curve.inverse(u / per_convoy) for u in points.tolist()])
+        times = curve.inverse_many(points / per_convoy)
     else:  # regular: one convoy centred in each interval of one expected convoy, +-jitter
         count = int(np.floor(expected + 1e-9))
-        centres = [curve.inverse((i + 0.5) / per_convoy) for i in range(count)]
-        times = np.asarray(centres) + rng.uniform(-jitter, jitter, count)
+        centres = curve.inverse_many((np.arange(count) + 0.5) / per_convoy)
+        times = centres + rng.uniform(-jitter, jitter, count)
         times = np.sort(np.clip(times, curve.t0, curve.t1 - 1e-9))
     n = len(times)
     return list(zip(times.tolist(), [src.convoy_size] * n, [src.payload_t] * n, strict=True))
 
 
 class Convoys:
-    """All vehicle sources of a scenario, their vehicles and the convoy log."""
+    """All vehicle sources of a scenario, their vehicles and the convoy log. Vehicles that are
+    processes run in ``env`` with the gates; :meth:`finish`, after the event loop, computes the
+    rest and counts."""
 
-    def __init__(self, env, scenario: Scenario, gates: dict[str, CorridorGate], supply, seed: int,
+    def __init__(self, env: simpy.Environment, scenario: Scenario, gates: dict[str, CorridorGate],
+                 seed: int, arrivals: Arrivals, crossings: Crossings, index: dict[str, int],
                  keep_log: bool = True):  # fmt: skip
-        self.env, self.scenario, self.gates, self.supply = env, scenario, gates, supply
-        self.keep_log = keep_log
-        self.log: list[list] = []  # every vehicle's record (only with keep_log)
+        self.scenario, self.gates, self.keep_log = scenario, gates, keep_log
+        self.arrivals, self.crossings, self.index = arrivals, crossings, index
+        self.vehicles: dict[str, Vehicles] = {}
         self.counts: dict[str, TruckCounts] = {}  # operator -> what became of its vehicles
-        self._sent = 0  # vehicles sent so far: the next one's truck_id
         self.withheld: dict[str, int] = {}
-        self._convoy_id = 0
-        self._schedules: dict[str, tuple[list, list[int]]] = {}  # name -> (schedule, [next index])
-        self._names = list(scenario.commodities)
-        self._seized: dict[int, dict[int, float]] = {}  # truck id -> commodity -> tonnes seized
-        self._turnaround = {}
-        for name, src in scenario.convoys.items():
+        by_corridor: dict[str, list[Vehicles]] = {}
+        for position, (name, src) in enumerate(scenario.convoys.items()):
             self.withheld[name] = 0
             self.counts.setdefault(src.operator, TruckCounts())
             if not src.enabled or src.schedule == "flow":
                 continue
-            if src.returns:
-                self._turnaround[name] = src.turnaround_h.sampler(
-                    stream(seed, f"convoys.{name}.turnaround")
-                )
             schedule = departure_schedule(src, scenario, np_stream(seed, f"convoys.{name}"))
-            self._schedules[name] = (schedule, [0])
-            if schedule:
-                env.process(self._dispatch(name, src, schedule))
-
-    def _dispatch(self, name: str, src: ConvoySource, schedule: list) -> Generator:
-        """Send each convoy when due. While the corridor bars the operator, sleep until it
-        changes and count the convoys that fell due meanwhile as withheld."""
-        env, gate, withheld = self.env, self.gates[src.corridor], self.withheld
-        index = self.supply.index
-        shares = [(index[com], share) for com, share in src.cargo.items() if share > 0]
-        times = [at for at, _, _ in schedule]
-        trucks_before = list(itertools.accumulate((t for _, t, _ in schedule), initial=0))
-        cursor = self._schedules[name][1]  # [index of the next departure], read by finish()
-        n = len(schedule)
-        while cursor[0] < n:
-            at, trucks, payload = schedule[cursor[0]]
-            if at > env.now:
-                yield env.timeout(at - env.now)
-            cursor[0] += 1
-            if not src.dispatch_when_blocked and not gate.allows(src.operator):
-                withheld[name] += trucks
-                yield gate.changed
-                skip_to = bisect.bisect_left(times, env.now, lo=cursor[0])
-                withheld[name] += trucks_before[skip_to] - trucks_before[cursor[0]]
-                cursor[0] = skip_to
+            regimes = regimes_of(scenario.corridors[src.corridor])
+            fleet = Vehicles(name, position, src, scenario, schedule, regimes, seed)
+            self.vehicles[name] = fleet
+            if fleet.n:
+                by_corridor.setdefault(src.corridor, []).append(fleet)
+        self.in_bulk = {c: fleets for c, fleets in by_corridor.items()
+                        if BULK and road.computable(gates[c], fleets)}  # fmt: skip
+        self._trips = []
+        for corridor, fleets in by_corridor.items():
+            if corridor in self.in_bulk:
                 continue
-            self._convoy_id += 1
-            travel_h = gate.travel_to_h() if src.direction == "in" else gate.travel_from_h()
-            cargo = [(com, payload * share) for com, share in shares]
-            counts = self.counts[src.operator]
-            counts.sent += trucks
-            for _ in range(trucks):
-                rec = [self._sent, self._convoy_id, name, src.operator, src.corridor,
-                       src.direction, env.now, payload, src.passengers, NAN, NAN, NAN, NAN, NAN,
-                       NAN, "pending", None, None, 0.0]  # fmt: skip
-                self._sent += 1
-                if self.keep_log:
-                    self.log.append(rec)
-                if src.direction == "in":
-                    env.process(self._inbound(gate, name, src, cargo, rec, travel_h))
-                else:
-                    env.process(self._outbound(gate, src, rec, travel_h))
+            trips = Trips(env, gates[corridor], arrivals, crossings, index)
+            self._trips.append(trips)
+            for fleet in fleets:
+                env.process(trips.dispatch(fleet))
 
     def finish(self) -> None:
-        """Count departures still waiting behind a closed corridor at the end as withheld."""
-        for name, (schedule, cursor) in self._schedules.items():
-            self.withheld[name] += sum(trucks for _, trucks, _ in schedule[cursor[0] :])
-            cursor[0] = len(schedule)
-
-    def _inbound(self, gate: CorridorGate, name: str, src: ConvoySource, cargo: list, rec: list,
-                 travel_h: float) -> Generator:  # fmt: skip
-        env, supply = self.env, self.supply
-        if travel_h > 0:
-            yield env.timeout(travel_h / 24.0)
-        counts = self.counts[src.operator]
-        state = yield from cross(env, gate, src.operator, rec)
-        if state is None:  # turned back
-            counts.denied += 1
-            return
-        u = state.decide()
-        if u < state.p_deny:
-            rec[OUTCOME], rec[REASON] = "denied", "inspection"
-            counts.denied += 1
-            return
-        if u < state.p_stop:
-            rec[OUTCOME], rec[REASON] = "confiscated", "inspection"
-            counts.confiscated += 1
-            return
-        if state.cargo_rules:
-            kept = []
-            for com, amount in cargo:
-                rule = state.cargo_rules.get(self._names[com])
-                if rule is not None:
-                    p_deny, seized_share = rule
-                    if p_deny > 0 and state.decide() < p_deny:
-                        rec[OUTCOME], rec[REASON] = "denied", "cargo_rule"
-                        self._seized.pop(rec[0], None)
-                        rec[CONFISCATED] = 0.0
-                        counts.denied += 1
-                        return
-                    if seized_share > 0:
-                        seized = amount * seized_share
-                        rec[CONFISCATED] += seized
-                        if self.keep_log:
-                            self._seized.setdefault(rec[0], {})[com] = seized
-                        amount -= seized
-                kept.append((com, amount))
-            cargo = kept
-        supply.crossings.count(supply.tick_of(env.now), src.corridor, "in", src.operator, 1.0,
-                               src.passengers, sum(a for _, a in cargo))  # fmt: skip
-        onward_h = state.delay_h() + gate.travel_from_h()
-        if onward_h > 0:
-            yield env.timeout(onward_h / 24.0)
-        if not supply.accepts(env.now):  # at or after the scenario end: stays pending
-            return
-        rec[ARRIVED], rec[OUTCOME], rec[REASON] = env.now, "delivered", "passed"
-        counts.delivered += 1
-        counts.delivered_t += rec[PAYLOAD] - rec[CONFISCATED]  # less what was seized
-        now = env.now
-        for com, amount in cargo:
-            supply.receive(com, amount, now)
-        if src.passengers > 0:
-            supply.population.move(src.group, src.passengers, supply.tick_of(now))
-        if src.returns:
-            yield from self._return_trip(gate, name, src, rec)
-
-    def _return_trip(self, gate: CorridorGate, name: str, src: ConvoySource,
-                     rec: list) -> Generator:  # fmt: skip
-        """Drive back out after unloading (with ``return_passengers``, e.g. patients): turnaround,
-        inner road, the checkpoint."""
-        env, supply = self.env, self.supply
-        back_h = self._turnaround[name]() + gate.travel_from_h()
-        if back_h > 0:
-            yield env.timeout(back_h / 24.0)
-        state = yield from cross(env, gate, src.operator, None)
-        if state is None or not supply.accepts(env.now):
-            return
-        rec[EXIT] = env.now
-        tick = supply.tick_of(env.now)
-        left = 0.0
-        if src.return_passengers > 0:
-            left = -supply.population.move(src.group, -src.return_passengers, tick)
-        supply.crossings.count(tick, src.corridor, "out", src.operator, 1.0, left, 0.0)
-
-    def _outbound(self, gate: CorridorGate, src: ConvoySource, rec: list,
-                  travel_h: float) -> Generator:  # fmt: skip
-        env, supply = self.env, self.supply
-        if travel_h > 0:
-            yield env.timeout(travel_h / 24.0)
-        counts = self.counts[src.operator]
-        state = yield from cross(env, gate, src.operator, rec)
-        if state is None:  # turned back
-            counts.denied += 1
-            return
-        if state.decide() < state.p_deny:
-            rec[OUTCOME], rec[REASON] = "denied", "inspection"
-            counts.denied += 1
-            return
-        if not supply.accepts(env.now):
-            return
-        rec[EXIT], rec[OUTCOME], rec[REASON] = env.now, "exited", "passed"
-        counts.exited += 1
-        tick = supply.tick_of(env.now)
-        left = -supply.population.move(src.group, -src.passengers, tick) if src.passengers else 0.0
-        supply.crossings.count(tick, src.corridor, "out", src.operator, 1.0, left, 0.0)
+        """After the event loop: compute the corridors in bulk, hand over what the processes
+        unloaded, count departures still waiting behind a closed corridor as withheld, and count
+        what became of the vehicles."""
+        for corridor, fleets in self.in_bulk.items():
+            road.run_corridor(self.gates[corridor], fleets, self.arrivals, self.crossings,
+                              self.index)  # fmt: skip
+        for trips in self._trips:
+            trips.finish()
+        for name, fleet in self.vehicles.items():
+            if fleet.src.corridor not in self.in_bulk:
+                fleet.withheld += int(fleet.size[fleet.next_convoy :].sum())
+            self.withheld[name] = fleet.withheld
+            counts = self.counts[fleet.src.operator]
+            outcome = fleet.outcome[fleet.sent]
+            counts.sent += int(fleet.sent.sum())
+            counts.delivered += int((outcome == DELIVERED).sum())
+            counts.denied += int((outcome == DENIED).sum())
+            counts.confiscated += int((outcome == CONFISCATED).sum())
+            counts.exited += int((outcome == EXITED).sum())
+            delivered = fleet.outcome == DELIVERED
+            counts.delivered_t += float(
+                (fleet.payload[delivered] - fleet.confiscated[delivered]).sum()
+            )
 
     def table(self) -> pd.DataFrame:
-        """The convoy log: one row per vehicle, times as dates, tonnes by commodity and outcome."""
-        columns = list(zip(*self.log, strict=True)) if self.log else [()] * len(TRUCK_FIELDS)
-        data: dict[str, object] = dict(zip(TRUCK_FIELDS, columns, strict=True))
-        start = pd.Timestamp(self.scenario.start)
-        for col in TIME_FIELDS:
-            days = np.asarray(data[col], dtype=float)
-            data[col] = start + pd.to_timedelta(days, unit="D")
-        df = pd.DataFrame(data)
-        for col in ("payload_t", "passengers", "confiscated_t"):
-            df[col] = df[col].astype(float)
-        pending = (df["outcome"] == "pending").to_numpy()
-        held = (
-            pending & df["reached_checkpoint"].notna().to_numpy() & df["cleared"].isna().to_numpy()
+        """The convoy log: one row per vehicle sent, in order of departure (``truck_id``), times
+        as dates, tonnes by commodity and outcome. Empty (with its columns) without the log."""
+        fleets = list(self.vehicles.values()) if self.keep_log else []
+        sent = [np.flatnonzero(f.sent) for f in fleets]
+        cat = np.concatenate
+
+        def column(values, dtype=None) -> np.ndarray:
+            return cat(values).astype(dtype) if values else np.zeros(0, dtype=dtype)
+
+        position = column([np.full(len(v), f.position) for f, v in zip(fleets, sent, strict=True)],
+                          np.int64)  # fmt: skip
+        vehicle = column(sent, np.int64)
+        convoy = column([f.convoy[v] for f, v in zip(fleets, sent, strict=True)], np.int64)
+        departed = column([f.departure[f.convoy[v]] for f, v in zip(fleets, sent, strict=True)],
+                          float)  # fmt: skip
+        order = np.lexsort((vehicle, position, departed))  # the order vehicles were sent in
+        key = np.stack([departed, position, convoy])[:, order]
+        new_convoy = np.ones(len(order), dtype=bool)
+        new_convoy[1:] = (key[:, 1:] != key[:, :-1]).any(axis=0)
+
+        def sorted_column(per_fleet, dtype=None) -> np.ndarray:
+            """``per_fleet(fleet, vehicles)`` of every fleet, in the log's order."""
+            return column([per_fleet(f, v) for f, v in zip(fleets, sent, strict=True)], dtype)[
+                order
+            ]
+
+        def text(attribute) -> np.ndarray:
+            return sorted_column(lambda f, v: np.full(len(v), attribute(f), dtype=object), object)
+
+        data: dict[str, object] = {
+            "truck_id": np.arange(len(order), dtype=np.int64),
+            "convoy_id": np.cumsum(new_convoy).astype(np.int64),
+            "source": text(lambda f: f.name),
+            "operator": text(lambda f: f.src.operator),
+            "corridor": text(lambda f: f.src.corridor),
+            "direction": text(lambda f: f.src.direction),
+            "departed": departed[order],
+            "payload_t": sorted_column(lambda f, v: f.payload[v], float),
+            "passengers": sorted_column(
+                lambda f, v: np.full(len(v), float(f.src.passengers)), float
+            ),
+        }
+        for field, name in TIME_COLUMNS.items():
+            data[name] = sorted_column(lambda f, v, field=field: getattr(f, field)[v], float)
+        outcome = sorted_column(lambda f, v: f.outcome[v], np.int64)
+        reason = sorted_column(lambda f, v: f.reason[v], np.int64)
+        reached, cleared = data["reached_checkpoint"], data["cleared"]
+        pending = outcome == PENDING
+        reasons = np.asarray(REASONS, dtype=object)[reason]
+        reasons[pending] = "in_transit"
+        reasons[pending & ~np.isnan(reached) & np.isnan(cleared)] = "held_at_checkpoint"
+        regime = sorted_column(  # code NO_REGIME (-1) reads the last entry: None
+            lambda f, v: np.asarray([*f.regime_names, None], dtype=object)[f.regime[v]], object
         )
-        reason = df["reason"].to_numpy(dtype=object).copy()
-        reason[pending] = "in_transit"
-        reason[held] = "held_at_checkpoint"
-        df["reason"] = reason
-        hour = pd.Timedelta(hours=1)
-        df["queue_h"] = pd.to_timedelta(df["inspection_start"] - df["reached_checkpoint"]) / hour
-        df["checkpoint_h"] = pd.to_timedelta(df["cleared"] - df["reached_checkpoint"]) / hour
+        data["outcome"] = np.asarray(OUTCOMES, dtype=object)[outcome]
+        data["reason"] = reasons
+        data["regime"] = regime
+        data["confiscated_t"] = sorted_column(lambda f, v: f.confiscated[v], float)
+        hours = {
+            "queue_h": (data["inspection_start"] - reached) * 24.0,
+            "checkpoint_h": (cleared - reached) * 24.0,
+        }
+        start = pd.Timestamp(self.scenario.start)
+        for name in ("departed", *TIME_COLUMNS.values()):
+            data[name] = start + pd.to_timedelta(np.asarray(data[name], dtype=float), unit="D")
+        df = pd.DataFrame({**data, **hours})
         carried = sorted({c for s in self.scenario.convoys.values() for c in s.cargo})
-        codes, sources = pd.factorize(df["source"])
-        shares = np.array(
-            [[self.scenario.convoys[s].cargo.get(c, 0.0) for c in carried] for s in sources]
-        ).reshape(len(sources), len(carried))
-        tonnes = df["payload_t"].to_numpy()[:, None] * shares[codes] if len(df) else shares[:0]
-        extra = {f"{com}_t": tonnes[:, j] for j, com in enumerate(carried)}
-        seized_coms = sorted({c for d in self._seized.values() for c in d})
-        for c in seized_coms:
-            column = np.zeros(len(df))
-            for truck, by_com in self._seized.items():
-                column[truck] = by_com.get(c, 0.0)
-            extra[f"{self._names[c]}_confiscated_t"] = column
+        payload = data["payload_t"]
+        extra: dict[str, np.ndarray] = {}
+        for com in carried:
+            extra[f"{com}_t"] = payload * sorted_column(
+                lambda f, v, com=com: np.full(len(v), f.src.cargo.get(com, 0.0)), float
+            )
+        names = list(self.scenario.commodities)
+        seized: dict[str, np.ndarray] = {}
+        for f, v in zip(fleets, sent, strict=True):
+            if f.seized is None:
+                continue
+            for j, (com, _) in enumerate(f.src.cargo.items()):
+                if f.seized[v, j].any():
+                    seized.setdefault(com, np.zeros(len(order)))
+        for com in sorted(seized, key=names.index):
+            extra[f"{com}_confiscated_t"] = sorted_column(
+                lambda f, v, com=com: _seized_of(f, v, com), float
+            )
         # all at once: one column at a time fragments the frame (slow with many commodities)
         return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1) if extra else df
+
+
+def _seized_of(fleet: Vehicles, v: np.ndarray, commodity: str) -> np.ndarray:
+    """Tonnes of ``commodity`` seized from vehicles ``v`` of ``fleet``."""
+    if fleet.seized is None or commodity not in fleet.src.cargo:
+        return np.zeros(len(v))
+    return fleet.seized[v, list(fleet.src.cargo).index(commodity)]

@@ -34,17 +34,13 @@ class _Switch(simpy.events.Event):
 
 
 class RegimeState:
-    """One regime as it operates at one corridor: lanes, random draws, rules."""
+    """One regime as it operates at one corridor: its lanes and rules. The random numbers of
+    the vehicles it meets are theirs (:mod:`lachin_sim.model.draws`)."""
 
     __slots__ = (
         "allowed",
         "capacity",
         "cargo_rules",
-        "decide",
-        "delay_h",
-        "hold_draw",
-        "hold_h",
-        "inspect_h",
         "lanes",
         "name",
         "p_deny",
@@ -53,23 +49,18 @@ class RegimeState:
         "turn_back",
     )  # fmt: skip
 
-    def __init__(self, env: simpy.Environment, name: str, regime: Regime, streams: dict):
+    def __init__(self, env: simpy.Environment, name: str, regime: Regime):
         self.name = name
         self.allowed = frozenset(regime.allowed_operators)
         self.capacity = regime.capacity_trucks_per_day
         lanes = regime.inspection_lanes
         self.lanes = Lanes(env, lanes) if lanes else None
-        self.inspect_h = regime.inspection_time_h.sampler(streams["inspection"])
-        self.delay_h = regime.extra_delay_h.sampler(streams["delay"])
-        self.hold_h = regime.hold_time_h.sampler(streams["hold_time"])
-        self.hold_draw = streams["hold"].random
         self.p_hold = regime.hold_probability
         self.p_deny = regime.denial_probability
         self.p_stop = regime.denial_probability + regime.confiscation_probability
         self.cargo_rules = {c: (r.denial_probability, r.confiscated_share)
                             for c, r in regime.cargo_rules.items()}  # fmt: skip
         self.turn_back = regime.blocked_trucks == "turn_back"
-        self.decide = streams["decision"].random
 
 
 class CorridorGate:
@@ -79,18 +70,10 @@ class CorridorGate:
         self, env: simpy.Environment, name: str, corridor: Corridor, scenario: Scenario, seed: int
     ):
         self.env, self.name = env, name
-        streams = {
-            part: stream(seed, f"corridor.{name}.{part}")
-            for part in ("inspection", "delay", "decision", "travel_to", "travel_from",
-                         "closures", "hold", "hold_time", "turnaround")
-        }  # fmt: skip
-        self.streams = streams
-        used = {e.regime for e in corridor.timeline}
-        if corridor.random_closures is not None:
-            used.add(corridor.random_closures.regime)
-        self.states = {r: RegimeState(env, r, scenario.regimes[r], streams) for r in sorted(used)}
-        self.travel_to_h = corridor.travel_to_checkpoint_h.sampler(streams["travel_to"])
-        self.travel_from_h = corridor.travel_from_checkpoint_h.sampler(streams["travel_from"])
+        self.states = {r: RegimeState(env, r, scenario.regimes[r]) for r in regimes_of(corridor)}
+        self.capacity_limited = bool(corridor.capacity) or any(
+            s.capacity is not None for s in self.states.values()
+        )
         first = self.states[corridor.timeline[0].regime]
         self.regime: RegimeState = first
         self._scheduled = first  # what the timeline says, whatever closures do
@@ -103,6 +86,7 @@ class CorridorGate:
         self.log: list[tuple[float, str, tuple[str, ...], str]] = [
             (0.0, first.name, (), "timeline")
         ]
+        self.history: list[tuple[float, RegimeState, dict[str, str]]] = [(0.0, first, {})]
         self._capacity_days = [scenario.day_of(c.start) for c in corridor.capacity]
         self._capacity_values = [c.trucks_per_day for c in corridor.capacity]
         self._day, self._count = -1, 0
@@ -114,11 +98,12 @@ class CorridorGate:
             env.process(self._event(event, scenario))
         rc = corridor.random_closures
         if rc is not None and rc.rate_per_day > 0:
-            duration = rc.duration_days.sampler(streams["closures"])
+            closures = stream(seed, f"corridor.{name}.closures")
+            duration = rc.duration_days.sampler(closures)
             factors = rc.monthly_rate_factors
             month_of = _month_of(scenario) if factors is not None else None
             env.process(self._random_closures(rc.rate_per_day, duration, self.states[rc.regime],
-                                              streams["closures"], factors, month_of))  # fmt: skip
+                                              closures, factors, month_of))  # fmt: skip
 
     # ---- what vehicles ask ------------------------------------------------------------------
     def barrier(self, operator: str) -> str | None:
@@ -157,6 +142,7 @@ class CorridorGate:
     # ---- what changes it ---------------------------------------------------------------------
     def _changed(self, cause: str) -> None:
         self.log.append((self.env.now, self.regime.name, tuple(sorted(self.barred)), cause))
+        self.history.append((self.env.now, self.regime, self.barred))
         fired, self.changed = self.changed, self.env.event()
         fired.succeed()
 
@@ -234,6 +220,14 @@ class CorridorGate:
                 out.append((a, b, state))
             i = j + 1
         return out
+
+
+def regimes_of(corridor: Corridor) -> list[str]:
+    """Names of the regimes a corridor may be in (its timeline's and its closures'), sorted."""
+    used = {e.regime for e in corridor.timeline}
+    if corridor.random_closures is not None:
+        used.add(corridor.random_closures.regime)
+    return sorted(used)
 
 
 def _month_of(scenario: Scenario) -> Callable[[float], int]:

@@ -17,6 +17,8 @@ import bisect
 import itertools
 import math
 
+import numpy as np
+
 from lachin_sim.config.schema import ConvoySource, Scenario
 
 
@@ -69,6 +71,21 @@ class RateCurve:
         else:
             x = (-r0 + math.sqrt(max(r0 * r0 + 4 * a * left, 0.0))) / (2 * a)
         return min(self.edges[j] + x, self.edges[j + 1])
+
+    def inverse_many(self, u) -> np.ndarray:
+        """:meth:`inverse` of each of ``u`` (an array, each below the total), at once."""
+        u = np.asarray(u, dtype=float)
+        edges, cum = np.asarray(self.edges), np.asarray(self.cum)
+        j = np.minimum(np.searchsorted(cum, u, "right") - 1, len(edges) - 2)
+        left = u - cum[j]
+        r0, r1 = np.asarray(self.start_rate)[j], np.asarray(self.end_rate)[j]
+        length = edges[j + 1] - edges[j]
+        a = (r1 - r0) / (2 * length)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            flat = np.where(r0 > 0, left / r0, 0.0)
+            ramp = (-r0 + np.sqrt(np.maximum(r0 * r0 + 4 * a * left, 0.0))) / (2 * a)
+        x = np.where(np.abs(a) < 1e-15, flat, ramp)
+        return np.minimum(edges[j] + x, edges[j + 1])
 
 
 def _rate_at(

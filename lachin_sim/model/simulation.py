@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import platform
 import time
-from collections.abc import Generator
 
 import numpy as np
 import pandas as pd
@@ -19,6 +18,7 @@ import simpy
 
 from lachin_sim import __version__
 from lachin_sim.config.schema import Scenario
+from lachin_sim.model.arrivals import Arrivals
 from lachin_sim.model.convoys import Convoys
 from lachin_sim.model.corridor import CorridorGate
 from lachin_sim.model.flows import FlowSource
@@ -52,13 +52,21 @@ def simulate(scenario: Scenario, seed: int | None = None, *, keep_log: bool = Tr
         for name, src in scenario.convoys.items()
         if src.enabled and src.schedule == "flow"
     ]
-    convoys = Convoys(env, scenario, gates, supply, seed, keep_log=keep_log)
-    finished = env.process(_consumption_ticks(env, supply, len(starts), scenario.tick_days))
+    timed = {i for i, c in enumerate(scenario.commodities.values()) if c.shelf_life_days}
+    arrivals = Arrivals(len(supply.names), len(starts), scenario.tick_days, timed)
+    convoys = Convoys(env, scenario, gates, seed, arrivals, supply.crossings, supply.index,
+                      keep_log=keep_log)  # fmt: skip
     loop0 = time.perf_counter()
     collecting = gc.isenabled()
     gc.disable()  # the loop frees what it drops by reference counting; a collection would only
     try:  # rescan the growing records (super-linear in vehicles)
-        env.run(until=finished)
+        # The road first (corridor changes, vehicles as processes, then those in bulk): nothing
+        # on it depends on the stocks; then the ticks take in what it brought.
+        env.run(until=arrivals.horizon)
+        convoys.finish()
+        supply.expect(arrivals)
+        for k in range(len(starts)):
+            supply.tick(k, (k + 1) * scenario.tick_days)
     finally:
         if collecting:
             gc.enable()
@@ -77,7 +85,6 @@ def simulate(scenario: Scenario, seed: int | None = None, *, keep_log: bool = Tr
     convoy_log = convoys.table()
     crossings = supply.crossings.table(np.datetime64(scenario.start, "ns"), len(starts))
     shortages = metrics.shortage_episodes(stocks, scenario)
-    convoys.finish()
     summary = metrics.summarize(stocks, convoys.counts, scenario, convoys.withheld, tables["flows"])
     extra = outcome_metrics(scenario, stocks, tables["uses"], tables["groups"], crossings)
     if "health" in tables:
@@ -117,14 +124,6 @@ def simulate(scenario: Scenario, seed: int | None = None, *, keep_log: bool = Tr
         summary=summary,
         metadata=metadata,
     )
-
-
-def _consumption_ticks(
-    env: simpy.Environment, supply: SupplySystem, n: int, tick: float
-) -> Generator:
-    for k in range(n):
-        yield env.timeout((k + 1) * tick - env.now)
-        supply.tick(k, env.now)
 
 
 def regime_table(

@@ -47,6 +47,11 @@ class Stock:
             else:
                 batches.append([expiry, amount])
 
+    def add_many(self, times, amounts) -> None:
+        """:meth:`add` each of ``amounts`` at its time of ``times`` (days, in time order)."""
+        for now, amount in zip(times.tolist(), amounts.tolist(), strict=True):
+            self.add(amount, now)
+
     def take(self, amount: float) -> float:
         """Remove up to ``amount``, oldest batches first; returns what was taken. An amount
         within float rounding of the whole stock empties it exactly."""

@@ -17,10 +17,10 @@ Once per tick (default one day), at the tick's end, in this order:
    on to the next tick: dated outflows, people who left or arrived in vehicles, deaths.
 
 Ticks are half-open, ``[k x tick_days, (k + 1) x tick_days)``: a delivery belongs to the tick
-whose interval contains its arrival time (:meth:`SupplySystem.tick_of`), whatever order SimPy
-processes events of the same instant in, and a delivery at or after the scenario end is not
-received (the vehicle stays pending). Everything is kept in plain lists; :meth:`tables` builds
-the DataFrames once at the end.
+whose interval contains its arrival time, and a delivery at or after the scenario end is not
+received (the vehicle stays pending): see :mod:`lachin_sim.model.arrivals`, which holds what
+the vehicles brought, and which each tick takes in first. Everything is kept in plain lists;
+:meth:`tables` builds the DataFrames once at the end.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import pandas as pd
 
 from lachin_sim.config.policies import RationRule
 from lachin_sim.config.schema import Scenario
+from lachin_sim.model.arrivals import IN, Arrivals
 from lachin_sim.model.crossings import Crossings
 from lachin_sim.model.demand import DemandLine, build_lines
 from lachin_sim.model.energy import GeneratorSet, HydroPlant, LinkFlow
@@ -91,8 +92,7 @@ class SupplySystem:
         self.health = None  # the HealthModel, set below once the food lines are known
         self.food = [i for i, c in enumerate(commodities) if c.kcal_per_unit]
         self._delivered = [0.0] * len(self.names)
-        self.settled = 0  # ticks settled so far; the open tick is number `settled`
-        self._next_tick: list[tuple[int, float, float]] = []  # arrivals at the open tick's end
+        self.arrivals: Arrivals | None = None  # what vehicles bring, set by simulate
         self._rows: list[tuple] = []  # one per (tick, commodity): FLOW_COLUMNS
         self._rules: list[str] = []  # one per (tick, commodity): the rule that set the ration
         self._energy: list[tuple] = []
@@ -141,24 +141,30 @@ class SupplySystem:
             place(i)
         return order
 
-    # ---- deliveries --------------------------------------------------------------------------
-    def tick_of(self, now: float) -> int:
-        """Number of the tick whose half-open interval contains time ``now`` (days)."""
-        return int(now // self.tick_days)
+    # ---- what vehicles bring ----------------------------------------------------------------
+    def expect(self, arrivals: Arrivals) -> None:
+        """Take in, tick by tick, what the vehicles unloaded and the people they moved."""
+        self.arrivals = arrivals
 
-    def accepts(self, now: float) -> bool:
-        """Whether a delivery at ``now`` falls inside the scenario (before its end)."""
-        return self.tick_of(now) < len(self.tick_starts)
-
-    def receive(self, commodity: int, amount: float, now: float) -> None:
-        """A vehicle unloads ``amount`` (commodity unit) of commodity number ``commodity`` at
-        ``now``. An arrival exactly at the end of the open tick, processed before that tick is
-        settled, is held back and credited to the next tick, the one its arrival time belongs to."""
-        if self.tick_of(now) > self.settled:
-            self._next_tick.append((commodity, amount, now))
+    def _take_in(self, k: int, now: float) -> None:
+        """Tick ``k``'s cargo from vehicles into the stocks; its vehicles' people moved."""
+        arrivals = self.arrivals
+        if arrivals is None:
             return
-        self.stocks[commodity].add(amount, now)
-        self._delivered[commodity] += amount
+        cargo = arrivals.cargo[k]
+        for i in np.flatnonzero(cargo).tolist():
+            if i in arrivals.timed:
+                self.stocks[i].add_many(*arrivals.timed_cargo(k, i))
+            else:
+                self.stocks[i].add(float(cargo[i]), now)
+            self._delivered[i] += float(cargo[i])
+        pop = self.population
+        for _t, direction, group, people, corridor, operator in arrivals.people_in_tick(k):
+            if direction == IN:
+                pop.move(group, people, k)
+            else:
+                left = -pop.move(group, -people, k)
+                self.crossings.count(k, corridor, "out", operator, 1.0, left, 0.0)
 
     # ---- the tick ----------------------------------------------------------------------------
     def tick(self, k: int, now: float) -> None:
@@ -166,6 +172,7 @@ class SupplySystem:
         people; one record each."""
         tick, stocks, n = self.tick_days, self.stocks, len(self.stocks)
         t0 = k * tick
+        self._take_in(k, now)
         people = self.population.people
         delivered, produced, converted = self._delivered, [0.0] * n, [0.0] * n
         for flow in self.flows:
@@ -240,10 +247,6 @@ class SupplySystem:
             self.inflow[i].record(delivered[i] + produced[i])
             delivered[i] = 0.0
         self._close_population(k)
-        self.settled = k + 1
-        held, self._next_tick = self._next_tick, []
-        for commodity, amount, at in held:
-            self.receive(commodity, amount, at)
 
     def _settle_flow(self, flow, k: int, t0: float, now: float) -> None:
         items, people, vehicles = flow.settle(t0, t0 + self.tick_days)

@@ -65,9 +65,15 @@ def severity_of(worst_share: float, bands: list) -> str:
 
 def by_commodity(stocks: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     """(commodity, row positions in date order) for each commodity, in order of appearance."""
-    names = stocks["commodity"].to_numpy()
+    codes, names = pd.factorize(stocks["commodity"].to_numpy())  # in order of appearance
     order = np.argsort(stocks["date"].to_numpy(), kind="stable")
-    return [(str(n), order[names[order] == n]) for n in pd.unique(names)]
+    codes = codes[order]
+    grouped = order[np.argsort(codes, kind="stable")]  # by commodity, each in date order
+    counts = np.bincount(codes, minlength=len(names)).tolist()
+    ends = np.cumsum(counts, dtype=np.int64).tolist()
+    return [
+        (str(n), grouped[e - c : e]) for n, c, e in zip(names.tolist(), counts, ends, strict=True)
+    ]
 
 
 def shortage_episodes(stocks: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

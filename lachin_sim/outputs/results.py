@@ -22,7 +22,7 @@ import pandas as pd
 
 from lachin_sim.config.schema import Scenario
 from lachin_sim.errors import ConfigError, Problem
-from lachin_sim.model.checkpoint import TIME_FIELDS
+from lachin_sim.model.vehicles import TIME_FIELDS
 from lachin_sim.outputs.folders import (
     MARKER,
     OPTIONAL_RUN_TABLES,
