@@ -81,3 +81,34 @@ def test_random_scenarios_in_bulk_equal_processes(raw, eligible):
     with pytest.MonkeyPatch.context() as mp:
         bulk, processes, _ = both_ways(mp, scenario)
     assert_same_result(bulk, processes)
+
+
+@pytest.mark.parametrize("at_start", [True, False])
+def test_an_event_in_force_at_a_departure_withholds_it_in_both_ways(monkeypatch, at_start):
+    """A corridor event that holds trucks from the very instant a truck would leave withholds
+    it, also at the scenario's first instant (it applied after the departures at t = 0 before;
+    found by the random test above)."""
+    import datetime as dt
+
+    day = dt.date(2022, 1, 1 if at_start else 2)
+    raw = {
+        "name": "event_at_departure", "start": dt.date(2022, 1, 1), "end": dt.date(2022, 1, 5),
+        "seed": 0, "operators": ["commercial"], "population": {"initial": 1},
+        "commodities": {"food": {"unit": "t", "need_per_person_day": 0.0}},
+        "regimes": {"open": {"allowed_operators": ["commercial"], "inspection_lanes": 0}},
+        "corridors": {"road": {
+            "travel_to_checkpoint_h": 0.0, "travel_from_checkpoint_h": 0.0,
+            "timeline": [{"start": dt.date(2022, 1, 1), "regime": "open"}],
+            "events": [{"start": dt.datetime.combine(day, dt.time()),
+                        "end": dt.datetime.combine(day + dt.timedelta(days=1), dt.time()),
+                        "blocked_trucks": "hold"}],
+        }},
+        "convoys": {"s0": {"operator": "commercial", "corridor": "road", "schedule": "dated",
+                           "payload_t": 1.0, "cargo": {"food": 1.0},
+                           "departures": [{"date": day, "trucks": 1}]}},
+    }  # fmt: skip
+    bulk, processes, _ = both_ways(monkeypatch, validate_scenario(raw))
+    assert_same_result(bulk, processes)
+    for result in (bulk, processes):
+        assert result.summary["trucks_withheld:commercial"] == 1
+        assert result.stocks["delivered"].sum() == 0

@@ -20,6 +20,8 @@ vehicles: see :mod:`lachin_sim.model.flows`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import simpy
@@ -177,7 +179,7 @@ class Convoys:
         def text(attribute) -> np.ndarray:
             return sorted_column(lambda f, v: np.full(len(v), attribute(f), dtype=object), object)
 
-        data: dict[str, object] = {
+        data: dict[str, Any] = {  # columns: arrays, then dates
             "truck_id": np.arange(len(order), dtype=np.int64),
             "convoy_id": np.cumsum(new_convoy).astype(np.int64),
             "source": text(lambda f: f.name),

@@ -163,7 +163,8 @@ class CorridorGate:
         t0, t1 = scenario.day_of(event.start), scenario.day_of(event.end)
         if t1 <= 0:
             return
-        yield _Switch(self.env, max(t0, 0.0))
+        if t0 > 0:  # one in force at the start applies before anything departs at t = 0
+            yield _Switch(self.env, t0)
         self._active.append(event)
         self._recompute_barred()
         self._changed("event")

@@ -55,7 +55,7 @@ def fifo_starts(arrivals: np.ndarray, services: np.ndarray, lanes: int) -> np.nd
     (SimPy's ``now + delay``), so both give bit-identical times; a closed form for one lane
     (Lindley's running maximum over cumulative sums) would round differently."""
     free = [-math.inf] * lanes  # when each server frees (a heap)
-    starts = []
+    starts: list[float] = []
     start, replace = starts.append, heapq.heapreplace
     for a, s in zip(arrivals.tolist(), services.tolist(), strict=True):
         f = free[0]

@@ -168,7 +168,8 @@ def _pass(timeline: Timeline, asking: list, back: bool, horizon: float) -> list:
         parts = [(k, mine) for k, mine in parts if len(mine)]
         if not parts:
             continue
-        cols = [[], [], [], [], [], []]  # admitted, waited, reach, source, vehicle, service
+        # admitted, waited, reach, source, vehicle, service
+        cols: list[list] = [[], [], [], [], [], []]
         for k, mine in parts:
             fleet, v, reach, at, _ = let_in[k]
             cols[0].append(at[mine])

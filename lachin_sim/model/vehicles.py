@@ -38,6 +38,14 @@ class Vehicles:
     """The vehicles of source ``name``, given its departure schedule (time in days, vehicles,
     tonnes per vehicle of each convoy)."""
 
+    # per vehicle, in days (NaN: not reached): set from TIMES in __init__
+    reached: np.ndarray
+    queued: np.ndarray
+    inspected: np.ndarray
+    cleared: np.ndarray
+    arrived: np.ndarray
+    exit_cleared: np.ndarray
+
     def __init__(self, name: str, position: int, src: ConvoySource, scenario: Scenario,
                  schedule: list[tuple[float, int, float]], regimes: list[str], seed: int):  # fmt: skip
         self.name, self.position, self.src = name, position, src
