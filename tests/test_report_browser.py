@@ -18,18 +18,10 @@ from report_helpers import historical_run, study_raw, uncertainty_folder
 
 from lachin_sim.config.validation import validate_scenario
 from lachin_sim.outputs.report import write_report
+from lachin_sim.outputs.report.pdf import HEADLESS_FLAGS
 
 CHROMIUM = os.environ.get("LACHIN_SIM_CHROMIUM") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+LAUNCH_ARGS = [flag for flag in HEADLESS_FLAGS if flag != "--no-pdf-header-footer"]
 PHONE = {"width": 390, "height": 844}  # CSS px: a common phone screen
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -38,7 +38,7 @@ def full_need_kcal(result) -> pd.DataFrame:
 def food_energy(result) -> Figure:
     """Food energy eaten per person per day (``groups`` table), one line per population group,
     with each group's energy at full need dashed in the same colour."""
-    s, groups = result.scenario, result.groups
+    groups = result.groups
     need = full_need_kcal(result)
     fig = Figure(figsize=FIGURE_SIZE_IN, layout="constrained")
     ax = fig.subplots()
@@ -56,17 +56,13 @@ def food_energy(result) -> Figure:
             label=f"{group}: full need",
         )
     ax.set_ylim(bottom=0)
-    ax.set_xlim(float(mdates.date2num(s.start)), float(mdates.date2num(s.end)))
-    ax.set_ylabel("kcal per person per day")
-    ax.grid(True, axis="y", lw=0.4, alpha=0.6)
-    date_axis(ax)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
-    fig.suptitle(
-        f"{s.name}: food energy eaten per person per day (solid) and at full need "
-        f"(dashed)\n{provenance_line(s, result.seed, width=110)}",
-        fontsize=9,
+    return _finish(
+        fig,
+        ax,
+        result,
+        "kcal per person per day",
+        "food energy eaten per person per day (solid) and at full need (dashed)",
     )
-    return fig
 
 
 def non_storable(result) -> list[str]:
@@ -79,7 +75,7 @@ def non_storable(result) -> list[str]:
 def hours_of_supply(result) -> Figure:
     """Hours of supply a day (24 x share of need met, ``stocks`` table) of each commodity that
     cannot be stored, one line each."""
-    s, stocks = result.scenario, result.stocks
+    stocks = result.stocks
     fig = Figure(figsize=FIGURE_SIZE_IN, layout="constrained")
     ax = fig.subplots()
     for i, name in enumerate(non_storable(result)):
@@ -87,14 +83,19 @@ def hours_of_supply(result) -> Figure:
         ax.plot(rows["date"], rows["hours_of_supply"], color=colour_of(i), lw=1.6, label=name)
     ax.set_ylim(0, 24.5)
     ax.set_yticks([0, 6, 12, 18, 24])
+    return _finish(
+        fig, ax, result, "hours of supply a day", "hours of supply a day (24 x share of need met)"
+    )
+
+
+def _finish(fig: Figure, ax, result, ylabel: str, title: str) -> Figure:
+    """The parts both daily figures share: the period as x range, the y label, a light grid, the
+    date axis, the legend on the right and a title with the run's provenance."""
+    s = result.scenario
     ax.set_xlim(float(mdates.date2num(s.start)), float(mdates.date2num(s.end)))
-    ax.set_ylabel("hours of supply a day")
+    ax.set_ylabel(ylabel)
     ax.grid(True, axis="y", lw=0.4, alpha=0.6)
     date_axis(ax)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
-    fig.suptitle(
-        f"{s.name}: hours of supply a day (24 x share of need met)\n"
-        f"{provenance_line(s, result.seed, width=110)}",
-        fontsize=9,
-    )
+    fig.suptitle(f"{s.name}: {title}\n{provenance_line(s, result.seed, width=110)}", fontsize=9)
     return fig
